@@ -1,0 +1,22 @@
+"""linearcli: inspect every nn.Linear in a PyTorch model, and explain why shapes fail."""
+
+from linearcli.errors import BuildError, LinearcliError, SpecError
+from linearcli.options import RunOptions
+from linearcli.pipeline import inspect_model, inspect_spec
+from linearcli.report import Diagnostic, LayerReport, Report, Totals
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BuildError",
+    "Diagnostic",
+    "LayerReport",
+    "LinearcliError",
+    "Report",
+    "RunOptions",
+    "SpecError",
+    "Totals",
+    "__version__",
+    "inspect_model",
+    "inspect_spec",
+]

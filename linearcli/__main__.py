@@ -1,0 +1,3 @@
+from linearcli.cli import main
+
+main()

@@ -1,0 +1,208 @@
+"""ModelSpec -> (nn.Module, sample inputs) on a device, seeded."""
+
+from __future__ import annotations
+
+import difflib
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from linearcli.errors import BuildError, SpecError
+from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
+from linearcli.pymodel import load_python_model
+from linearcli.spec import INTEGER_DTYPES, LayerSpec, ModelSpec, PythonSpec, YamlSpec
+
+_DTYPES = {
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "int64": torch.int64,
+    "int32": torch.int32,
+}
+_NN_PREFIXES = ("torch.nn.", "nn.")
+
+
+@dataclass(frozen=True)
+class Built:
+    model: nn.Module
+    inputs: tuple[Any, ...]
+    sources: Mapping[str, str]  # module name -> "path:line" where it was written
+
+
+def build(spec: ModelSpec, options: RunOptions) -> Built:
+    device = resolve_device(options.device)
+    torch.manual_seed(options.seed)
+    if isinstance(spec, YamlSpec):
+        return _build_yaml(spec, options, device)
+    return _build_python(spec, options, device)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise BuildError(f"unknown device {name!r}; expected {DEVICE_CHOICES}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise BuildError(
+                f"device {name!r} is not available: torch {torch.__version__} sees no CUDA device"
+            )
+        index = device.index or 0
+        if index >= torch.cuda.device_count():
+            raise BuildError(
+                f"device {name!r} is not available: {torch.cuda.device_count()} CUDA device(s)"
+            )
+        return torch.device("cuda", index)
+    if device.type not in ("cpu", "meta"):
+        raise BuildError(f"unsupported device {name!r}; expected {DEVICE_CHOICES}")
+    return device
+
+
+def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Built:
+    if options.model_args:
+        raise SpecError("--arg applies to Python specs only", path=spec.path)
+    float_dtype = options.dtype or (
+        spec.input.dtype if spec.input and spec.input.dtype not in (None, *INTEGER_DTYPES) else None
+    )
+    dtype = _DTYPES[float_dtype or "float32"]
+    # Build on the meta device directly (no memory); elsewhere build on the CPU so that
+    # the same seed gives the same weights whatever the device, then move.
+    with torch.device("meta" if device.type == "meta" else "cpu"):
+        layers = OrderedDict((layer.name, _make_layer(layer, spec.path)) for layer in spec.layers)
+    model = nn.Sequential(layers).to(device=device, dtype=dtype)
+    sources = dict(_layer_sources(spec.layers, spec.path, prefix=""))
+    if options.input_shapes:
+        inputs = _random_inputs(options.input_shapes, options, dtype, device)
+    elif spec.input is not None:
+        batch_size = options.batch_size or spec.input.batch_size or DEFAULT_BATCH_SIZE
+        shape = (batch_size, *spec.input.shape)
+        if spec.input.dtype in INTEGER_DTYPES:
+            assert spec.input.high is not None  # the spec reader requires it
+            ids = torch.randint(
+                0,
+                spec.input.high,
+                shape,
+                generator=_generator(options),
+                dtype=_DTYPES[spec.input.dtype],
+            )
+            inputs = (ids.to(device),)
+        else:
+            inputs = _random_inputs(
+                (spec.input.shape,), options, dtype, device, spec.input.batch_size
+            )
+    else:
+        raise SpecError(
+            "no sample batch: add `input: {shape: [...]}` to the spec or pass --input-shape",
+            path=spec.path,
+        )
+    return Built(model=model, inputs=inputs, sources=sources)
+
+
+def _make_layer(layer: LayerSpec, path: str) -> nn.Module:
+    if layer.children:
+        return nn.Sequential(OrderedDict((c.name, _make_layer(c, path)) for c in layer.children))
+    layer_type = resolve_layer_type(layer.type_name, path, layer.line)
+    try:
+        return layer_type(*layer.args, **layer.kwargs)
+    except Exception as exc:  # the constructor's own message is the most precise one
+        call = ", ".join([*map(repr, layer.args), *(f"{k}={v!r}" for k, v in layer.kwargs.items())])
+        raise BuildError(
+            f"layer {layer.name!r}: {layer.type_name}({call}) failed: {type(exc).__name__}: {exc}",
+            path=path,
+            line=layer.line,
+        ) from None
+
+
+def resolve_layer_type(type_name: str, path: str, line: int) -> type[nn.Module]:
+    name = type_name
+    for prefix in _NN_PREFIXES:
+        name = name.removeprefix(prefix)
+    if "." in name:
+        raise SpecError(f"layer type {type_name!r} is not in torch.nn", path=path, line=line)
+    candidate = getattr(nn, name, None)
+    if isinstance(candidate, type) and issubclass(candidate, nn.Module):
+        return candidate
+    known = [
+        n
+        for n in dir(nn)
+        if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
+    ]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    what = "not a layer type" if candidate is not None else "unknown layer type"
+    raise SpecError(f"{what} {type_name!r}{hint}", path=path, line=line)
+
+
+def _layer_sources(
+    layers: Iterable[LayerSpec], path: str, prefix: str
+) -> Iterable[tuple[str, str]]:
+    for layer in layers:
+        name = f"{prefix}{layer.name}"
+        yield name, f"{path}:{layer.line}"
+        yield from _layer_sources(layer.children, path, prefix=f"{name}.")
+
+
+def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -> Built:
+    loaded = load_python_model(spec, options.model_args, meta=device.type == "meta")
+    model = loaded.model
+    if options.dtype is not None:
+        model = model.to(dtype=_DTYPES[options.dtype])
+    model = model.to(device=device)
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    location = spec.path or spec.module
+    if options.input_shapes:
+        inputs = _random_inputs(options.input_shapes, options, dtype, device)
+    elif loaded.example_input is not None:
+        if options.batch_size is not None:
+            raise SpecError(
+                "--batch-size needs --input-shape: example_input already fixes the batch",
+                path=location,
+            )
+        inputs = tuple(_to_run(t, device, dtype) for t in loaded.example_input)
+    else:
+        raise SpecError(
+            "no sample batch: pass --input-shape (e.g. -i 784) or define `example_input` "
+            "in the file",
+            path=location,
+        )
+    return Built(model=model, inputs=inputs, sources=loaded.sources)
+
+
+def _random_inputs(
+    shapes: Iterable[tuple[int, ...]],
+    options: RunOptions,
+    dtype: torch.dtype,
+    device: torch.device,
+    spec_batch_size: int | None = None,
+) -> tuple[torch.Tensor, ...]:
+    batch_size = options.batch_size or spec_batch_size or DEFAULT_BATCH_SIZE
+    generator = _generator(options)
+    tensors = []
+    for shape in shapes:
+        full = (batch_size, *shape)
+        if device.type == "meta":
+            tensors.append(torch.empty(full, dtype=dtype, device=device))
+        else:
+            tensors.append(torch.randn(full, generator=generator).to(device=device, dtype=dtype))
+    return tuple(tensors)
+
+
+def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    if tensor.is_floating_point():
+        return tensor.to(device=device, dtype=dtype)
+    return tensor.to(device=device)
+
+
+def _generator(options: RunOptions) -> torch.Generator:
+    return torch.Generator().manual_seed(options.seed)
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")

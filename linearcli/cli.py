@@ -1,0 +1,218 @@
+"""The ``linearcli`` command: a thin shell around :mod:`linearcli.pipeline`.
+
+torch is never imported at module level here: ``--help``, ``--version`` and spec
+errors stay fast. Exit codes are chosen in one place, :func:`_exit_codes`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from linearcli import __version__
+from linearcli.errors import LinearcliError, SpecError
+from linearcli.options import DEVICE_CHOICES, RunOptions
+from linearcli.report import SCHEMA_VERSION
+
+EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+BUG_REPORT_LINE = (
+    "linearcli: internal error (exit 3). This is a bug in linearcli, not in your model: "
+    "please report it with the traceback above and the spec that triggered it."
+)
+
+app = typer.Typer(
+    name="linearcli",
+    help=(
+        "Inspect every nn.Linear in a PyTorch model: weight and bias shapes, parameter "
+        "counts, init bounds and the shapes that flow through each layer."
+    ),
+    epilog=(
+        "Exit codes: 0 checked, no errors; 1 error findings (or warnings with --strict); "
+        "2 the spec could not be checked; 3 internal error; 130 interrupted."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+err_console = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class DType(StrEnum):
+    float32 = "float32"
+    float64 = "float64"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"linearcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Inspect every nn.Linear in a PyTorch model."""
+
+
+def _parse_shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a shape such as 784 or 3,32,32") from None
+    if not shape or any(size <= 0 for size in shape):
+        raise typer.BadParameter(f"{text!r}: a shape is one or more positive integers")
+    return shape
+
+
+def _parse_arg(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise typer.BadParameter(f"{text!r} is not KEY=VALUE (e.g. --arg hidden=128)")
+    try:
+        return key, yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise typer.BadParameter(f"{text!r}: VALUE is not a YAML value") from None
+
+
+@app.command()
+def inspect(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPEC",
+            help="model.yaml, model.py, model.py:NAME or package.module:NAME.",
+            show_default=False,
+        ),
+    ],
+    input_shape: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input-shape",
+            "-i",
+            metavar="SHAPE",
+            help="Shape of one sample, batch axis excluded (3,32,32). Repeat for several inputs. "
+            "Overrides the spec's input.",
+            show_default=False,
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            "-b",
+            min=1,
+            metavar="N",
+            help="Samples in the batch. Default: the spec's batch_size, else 2.",
+            show_default=False,
+        ),
+    ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device", "-d", metavar="DEVICE", help=f"Where to build and run: {DEVICE_CHOICES}."
+        ),
+    ] = "cpu",
+    dtype: Annotated[
+        DType | None,
+        typer.Option(
+            metavar="DTYPE",
+            help="float32, float64, float16 or bfloat16: parameters and float inputs. "
+            "Default: float32 for YAML specs, the model's own for Python specs.",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Random seed: the same seed gives the same weights.")
+    ] = 0,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, json or markdown."),
+    ] = OutputFormat.table,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--arg",
+            metavar="KEY=VALUE",
+            help="Keyword argument for a Python spec's class or factory; VALUE is "
+            "read as YAML (128, 0.5, true, relu). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Build the model, run one sample batch and show every nn.Linear."""
+    options = RunOptions(
+        device=device,
+        dtype=dtype.value if dtype else None,
+        seed=seed,
+        batch_size=batch_size,
+        input_shapes=tuple(_parse_shape(s) for s in input_shape or ()),
+        model_args=dict(_parse_arg(a) for a in arg or ()),
+    )
+    json_output = output_format is OutputFormat.json
+    with _exit_codes(debug=debug, json_errors=json_output):
+        from linearcli.pipeline import inspect_spec
+        from linearcli.render import render_json, render_markdown, render_table
+
+        report = inspect_spec(spec, options)
+        if json_output:
+            sys.stdout.write(render_json(report) + "\n")
+        elif output_format is OutputFormat.markdown:
+            sys.stdout.write(render_markdown(report))
+        else:
+            Console().print(render_table(report))
+    raise typer.Exit(EXIT_FINDINGS if report.failed(strict=strict) else EXIT_OK)
+
+
+@contextmanager
+def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
+    """The one place that turns an outcome into an exit code."""
+    try:
+        yield
+    except LinearcliError as exc:
+        if debug:
+            cause = exc.__context__ or exc
+            traceback.print_exception(cause, file=sys.stderr)
+        err_console.print(f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False)
+        if json_errors:
+            code = "spec-error" if isinstance(exc, SpecError) else "build-error"
+            error = {"code": code, "message": exc.message, "source": exc.location}
+            payload = {"schema_version": SCHEMA_VERSION, "ok": False, "error": error}
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        raise typer.Exit(EXIT_NOT_CHECKED) from None
+    except KeyboardInterrupt:
+        err_console.print("linearcli: interrupted", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        err_console.print(BUG_REPORT_LINE, markup=False)
+        raise typer.Exit(EXIT_BUG) from None
+
+
+def main() -> None:
+    app(prog_name="linearcli")

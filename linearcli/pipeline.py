@@ -1,0 +1,90 @@
+"""The one flow: spec -> build -> trace -> diagnose -> report. CLI and API both call it.
+
+torch is imported inside the functions, so importing linearcli stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from linearcli.diagnose import diagnose
+from linearcli.options import RunOptions
+from linearcli.report import Diagnostic, LayerReport, Report, Status, Totals
+from linearcli.spec import load_spec
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from linearcli.trace import LinearRecord
+
+
+def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
+    """Read a spec (``model.yaml``, ``model.py[:NAME]``), build it and inspect it."""
+    spec = load_spec(reference)
+    from linearcli.build import build
+
+    built = build(spec, options or RunOptions())
+    return inspect_model(built.model, *built.inputs, spec=reference, sources=built.sources)
+
+
+def inspect_model(
+    model: nn.Module,
+    *inputs: Any,
+    spec: str | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> Report:
+    """Run ``model(*inputs)`` once and report every nn.Linear it holds."""
+    from linearcli.trace import trace
+
+    recorded = trace(model, inputs)
+    sources = sources or {}
+    diagnostics = diagnose(recorded, sources)
+    return Report(
+        spec=spec,
+        device=recorded.device,
+        dtype=recorded.dtype,
+        inputs=recorded.input_shapes,
+        output_shape=recorded.output_shape,
+        layers=tuple(_layer_report(r, diagnostics, sources) for r in recorded.linears),
+        totals=Totals(
+            linear_layers=len(recorded.linears),
+            linear_params=recorded.linear_params,
+            params=recorded.params,
+            trainable_params=recorded.trainable_params,
+            param_bytes=recorded.param_bytes,
+        ),
+        diagnostics=diagnostics,
+    )
+
+
+def _layer_report(
+    record: LinearRecord, diagnostics: tuple[Diagnostic, ...], sources: Mapping[str, str]
+) -> LayerReport:
+    severities = {d.severity for d in diagnostics if d.layer == record.name}
+    first = record.calls[0] if record.calls else None
+    status: Status = "ok"
+    if "error" in severities:
+        status = "error"
+    elif not record.calls and record.used_by is None:
+        status = "not-called"
+    elif "warning" in severities:
+        status = "warning"
+    return LayerReport(
+        name=record.name,
+        type=record.type_name,
+        in_features=record.in_features,
+        out_features=record.out_features,
+        weight_shape=record.weight_shape,
+        bias_shape=record.bias_shape,
+        params=record.params,
+        init_bound=1 / math.sqrt(record.in_features) if record.in_features > 0 else None,
+        weight_range=record.weight_range,
+        calls=len(record.calls),
+        input_shape=first.input_shape if first else None,
+        output_shape=first.output_shape if first else None,
+        status=status,
+        source=sources.get(record.name),
+        used_by=record.used_by,
+    )

@@ -1,0 +1,242 @@
+"""Run a Python spec and find its model, its sample batch and where each module was written.
+
+A Python spec is code: importing it runs it. This is the only place that does so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import sysconfig
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, ModuleType, TracebackType
+from typing import Any
+
+import torch
+from torch import nn
+
+from linearcli.errors import BuildError, SpecError
+from linearcli.spec import PythonSpec
+
+# Frames in these are never "the user's line": torch, linearcli and the standard library.
+_LIBRARY_DIRS = (
+    str(Path(torch.__file__).parent),
+    str(Path(__file__).parent),
+    sysconfig.get_paths()["stdlib"],
+)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: nn.Module
+    example_input: tuple[torch.Tensor, ...] | None
+    sources: Mapping[str, str]  # module name -> "file:line" of the statement that made it
+
+
+def load_python_model(
+    spec: PythonSpec, model_args: Mapping[str, Any], *, meta: bool
+) -> LoadedModel:
+    where = spec.path or spec.module or spec.reference
+    with _record_construction_sites(spec.path) as sites:
+        module = _import(spec)
+        name, target = _find_model(module, spec, where)
+        with torch.device("meta") if meta else nullcontext():
+            model = _instantiate(name, target, model_args, where, spec.path)
+    example_input = _example_input(module, where, spec.path)
+    sources = {n: sites[id(m)][1] for n, m in model.named_modules() if id(m) in sites}
+    return LoadedModel(model=model, example_input=example_input, sources=sources)
+
+
+def _import(spec: PythonSpec) -> ModuleType:
+    if spec.path is None:
+        assert spec.module is not None
+        sys.path.insert(0, str(Path.cwd()))
+        try:
+            return importlib.import_module(spec.module)
+        except ModuleNotFoundError as exc:
+            if exc.name and spec.module.startswith(exc.name):
+                raise SpecError(f"cannot import module {spec.module!r}: {exc}") from None
+            raise BuildError(f"importing {spec.module!r} raised {_describe(exc)}") from None
+        except Exception as exc:
+            raise BuildError(f"importing {spec.module!r} raised {_describe(exc)}") from None
+        finally:
+            sys.path.remove(str(Path.cwd()))
+    file = Path(spec.path).resolve()
+    module_name = f"linearcli_spec_{file.stem}_{abs(hash(str(file)))}"
+    module_spec = importlib.util.spec_from_file_location(module_name, file)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module  # dataclasses and pickling look modules up here
+    sys.path.insert(0, str(file.parent))  # so the spec can import its neighbours
+    try:
+        module_spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise SpecError(f"syntax error: {exc.msg}", path=spec.path, line=exc.lineno) from None
+    except (Exception, SystemExit) as exc:
+        raise BuildError(
+            f"importing the file raised {_describe(exc)}",
+            path=spec.path,
+            line=_line_in(exc.__traceback__, spec.path),
+        ) from None
+    finally:
+        sys.path.remove(str(file.parent))
+    return module
+
+
+def _find_model(module: ModuleType, spec: PythonSpec, where: str) -> tuple[str, object]:
+    if spec.name is not None:
+        if not hasattr(module, spec.name):
+            raise SpecError(f"defines no {spec.name!r}", path=where)
+        return spec.name, getattr(module, spec.name)
+    if isinstance(getattr(module, "model", None), nn.Module):
+        return "model", module.model
+    if callable(getattr(module, "build_model", None)):
+        return "build_model", module.build_model
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, nn.Module)
+        and value.__module__ == module.__name__
+    ]
+    if len(classes) == 1:
+        return classes[0].__name__, classes[0]
+    if not classes:
+        raise SpecError(
+            "no model found: define `model = <nn.Module>`, a `build_model()` function or one "
+            "nn.Module subclass, or name one with FILE.py:NAME",
+            path=where,
+        )
+    names = ", ".join(sorted(c.__name__ for c in classes))
+    raise SpecError(
+        f"{len(classes)} nn.Module subclasses ({names}); choose one with {where}:NAME", path=where
+    )
+
+
+def _instantiate(
+    name: str, target: object, model_args: Mapping[str, Any], where: str, path: str | None
+) -> nn.Module:
+    if isinstance(target, nn.Module):
+        if model_args:
+            raise SpecError(
+                f"{name!r} is an instance already; --arg applies to classes and factories",
+                path=where,
+            )
+        return target
+    if not callable(target):
+        raise SpecError(
+            f"{name!r} is a {type(target).__name__}, not an nn.Module, class or factory", path=where
+        )
+    try:
+        model = target(**model_args)
+    except Exception as exc:
+        hint = (
+            " (pass constructor arguments with --arg KEY=VALUE)"
+            if isinstance(exc, TypeError)
+            else ""
+        )
+        raise BuildError(
+            f"{name}({_kwargs(model_args)}) raised {_describe(exc)}{hint}",
+            path=where,
+            line=_line_in(exc.__traceback__, path),
+        ) from None
+    if not isinstance(model, nn.Module):
+        raise SpecError(f"{name}() returned a {type(model).__name__}, not an nn.Module", path=where)
+    return model
+
+
+def _example_input(
+    module: ModuleType, where: str, path: str | None
+) -> tuple[torch.Tensor, ...] | None:
+    value = getattr(module, "example_input", None)
+    if value is None:
+        return None
+    if callable(value) and not isinstance(value, torch.Tensor):
+        try:
+            value = value()
+        except Exception as exc:
+            raise BuildError(
+                f"example_input() raised {_describe(exc)}",
+                path=where,
+                line=_line_in(exc.__traceback__, path),
+            ) from None
+    if isinstance(value, torch.Tensor):
+        return (value,)
+    if (
+        isinstance(value, tuple | list)
+        and value
+        and all(isinstance(v, torch.Tensor) for v in value)
+    ):
+        return tuple(value)
+    raise SpecError(
+        "example_input must be a tensor, a tuple of tensors, or a function returning one",
+        path=where,
+    )
+
+
+@contextmanager
+def _record_construction_sites(spec_path: str | None) -> Iterator[dict[int, tuple[nn.Module, str]]]:
+    """Note, for each module that registers a parameter, the user's line that made it."""
+    sites: dict[int, tuple[nn.Module, str]] = {}
+    spec_file = str(Path(spec_path).resolve()) if spec_path else None
+
+    def hook(module: nn.Module, name: str, param: object) -> None:
+        if id(module) not in sites:
+            site = _construction_site(sys._getframe(1), module, spec_file, spec_path)
+            if site is not None:
+                sites[id(module)] = (module, site)  # keeps the module alive, so ids stay unique
+
+    handle = torch.nn.modules.module.register_module_parameter_registration_hook(hook)
+    try:
+        yield sites
+    finally:
+        handle.remove()
+
+
+def _construction_site(
+    frame: FrameType | None, module: nn.Module, spec_file: str | None, spec_path: str | None
+) -> str | None:
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        inside_own_init = frame.f_locals.get("self") is module
+        if (
+            not inside_own_init
+            and not filename.startswith(_LIBRARY_DIRS)
+            and not filename.startswith("<")
+        ):
+            shown = spec_path if spec_file == filename and spec_path else _display_path(filename)
+            return f"{shown}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
+
+
+def _display_path(filename: str) -> str:
+    try:
+        return str(Path(filename).relative_to(Path.cwd()))
+    except ValueError:
+        return filename
+
+
+def _line_in(tb: TracebackType | None, path: str | None) -> int | None:
+    """The line of the deepest traceback frame that is in the spec file."""
+    if path is None:
+        return None
+    target, line = str(Path(path).resolve()), None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == target:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _describe(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _kwargs(model_args: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in model_args.items())

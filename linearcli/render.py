@@ -1,0 +1,232 @@
+"""Report -> Rich renderables, Markdown and JSON text. Never prints, never exits.
+
+Everything taken from a spec (layer names, messages) goes into ``Text`` objects, never
+into markup strings, so a layer named ``[bold]`` is shown as written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from linearcli.report import Diagnostic, LayerReport, Report
+
+COLUMNS = (
+    "layer",
+    "in → out",
+    "weight",
+    "bias",
+    "params",
+    "init ±",
+    "weight range",
+    "input",
+    "output",
+    "status",
+)
+_COMPACT_COLUMNS = (
+    "layer",
+    "in → out",
+    "weight\nbias",
+    "params",
+    "init ±\nweight range",
+    "input\noutput",
+    "status",
+)
+_NUMERIC = ("params", "init ±")
+# torch's own name for the Linear inside MultiheadAttention: a plain Linear to the reader.
+_PLAIN_LINEAR_TYPES = ("Linear", "NonDynamicallyQuantizableLinear")
+_UNBOUNDED = 1_000_000  # measure a table's natural width, not the width it is given
+_STATUS_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "not-called": "yellow"}
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+NOT_MATERIALISED = "not materialised"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2)
+
+
+def render_table(report: Report) -> RenderableType:
+    parts: list[RenderableType] = [_LayerTable(report), _totals(report)]
+    if report.diagnostics:
+        parts.append(_findings(report.diagnostics))
+    return Group(*parts)
+
+
+class _LayerTable:
+    """One row per Linear; stacks related facts in a cell when the wide table won't fit."""
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = self.table(COLUMNS)
+        for layer in self.report.layers:
+            wide.add_row(*_styled(layer_cells(layer), layer))
+        natural = Measurement.get(console, options.update_width(_UNBOUNDED), wide).maximum
+        if natural <= options.max_width:
+            yield wide
+            return
+        compact = self.table(_COMPACT_COLUMNS)
+        shown: set[str] = set()
+        for layer in self.report.layers:
+            *parents, leaf = layer.name.split(".")
+            for depth in range(len(parents)):
+                prefix = ".".join(parents[: depth + 1])
+                if prefix not in shown:
+                    shown.add(prefix)
+                    label = Text("  " * depth + parents[depth], style="dim")
+                    compact.add_row(label, *[""] * (len(_COMPACT_COLUMNS) - 1))
+            name, features, weight, bias, params, bound, spread, seen_in, seen_out, status = (
+                layer_cells(layer, name="  " * len(parents) + leaf)
+            )
+            cells = (
+                name,
+                features,
+                f"{weight}\n{bias}",
+                params,
+                f"{bound}\n{spread}",
+                f"{seen_in}\n{seen_out}",
+                status,
+            )
+            compact.add_row(*_styled(cells, layer))
+        yield compact
+
+    def table(self, columns: Sequence[str]) -> Table:
+        spec = self.report.spec
+        table = Table(
+            title=Text(f"nn.Linear layers in {spec}" if spec else "nn.Linear layers"),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+            header_style="bold",
+        )
+        for column in columns:
+            table.add_column(
+                column, justify="right" if column in _NUMERIC else "left", overflow="fold"
+            )
+        return table
+
+
+def _styled(cells: Sequence[str], layer: LayerReport) -> list[Text]:
+    """Cells as Text (never markup), the status coloured by what it says."""
+    return [Text(cell) for cell in cells[:-1]] + [
+        Text(cells[-1], style=_STATUS_STYLE[layer.status])
+    ]
+
+
+def layer_cells(layer: LayerReport, name: str | None = None) -> tuple[str, ...]:
+    """One row of the table as plain text, shared by the Rich and Markdown tables."""
+    name = layer.name if name is None else name
+    if layer.type not in _PLAIN_LINEAR_TYPES:
+        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{layer.type}"
+    seen_in = format_shape(layer.input_shape) if layer.input_shape is not None else "-"
+    if layer.used_by is not None:
+        seen_in = "used by parent"
+    return (
+        name,
+        f"{layer.in_features} → {layer.out_features}",
+        format_shape(layer.weight_shape),
+        format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
+        f"{layer.params:,}",
+        _sig(layer.init_bound) if layer.init_bound is not None else "-",
+        _range(layer.weight_range),
+        seen_in,
+        format_shape(layer.output_shape) if layer.output_shape is not None else "-",
+        layer.status,
+    )
+
+
+def totals_lines(report: Report) -> tuple[str, ...]:
+    t = report.totals
+    inputs = ", ".join(format_shape(s) for s in report.inputs) or "-"
+    output = format_shape(report.output_shape) if report.output_shape is not None else "-"
+    return (
+        f"{_plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters",
+        f"{t.params:,} parameters in all ({t.trainable_params:,} trainable), "
+        f"{format_bytes(t.param_bytes)} as {report.dtype}",
+        f"input {inputs} → output {output} on {report.device}",
+    )
+
+
+def _totals(report: Report) -> Text:
+    return Text("\n".join(totals_lines(report)))
+
+
+def _findings(diagnostics: Sequence[Diagnostic]) -> RenderableType:
+    lines = Text("\nFindings\n", style="bold")
+    for d in diagnostics:
+        lines.append(f"{d.severity}", style=_SEVERITY_STYLE[d.severity])
+        lines.append(f"[{d.code}] ")
+        if d.layer is not None:
+            lines.append(f"{d.layer}: ", style="bold")
+        lines.append(d.message + "\n")
+        if d.fix:
+            lines.append(f"  fix: {d.fix}\n")
+        if d.source:
+            lines.append(f"  at {d.source}\n", style="dim")
+    lines.rstrip()
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    title = f"### nn.Linear layers in `{report.spec}`" if report.spec else "### nn.Linear layers"
+    rows = [
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---:" if c in _NUMERIC else "---" for c in COLUMNS) + "|",
+    ]
+    rows += [
+        "| " + " | ".join(_md(cell) for cell in layer_cells(layer)) + " |"
+        for layer in report.layers
+    ]
+    parts = [title, "", *rows, "", "  \n".join(totals_lines(report))]
+    if report.diagnostics:
+        parts += ["", "#### Findings", ""]
+        for d in report.diagnostics:
+            layer = f" `{_md(d.layer)}`:" if d.layer is not None else ""
+            fix = f" Fix: {_md(d.fix)}." if d.fix else ""
+            source = f" (`{d.source}`)" if d.source else ""
+            parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}{fix}{source}")
+    return "\n".join(parts) + "\n"
+
+
+def format_shape(shape: Sequence[int] | None) -> str:
+    if shape is None:
+        return "-"
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(size) for size in shape) + ")"
+
+
+def format_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _range(weight_range: tuple[float, float] | None) -> str:
+    if weight_range is None:
+        return NOT_MATERIALISED
+    low, high = weight_range
+    return f"{_sig(low)} … {_sig(high)}"
+
+
+def _sig(value: float) -> str:
+    """Four significant digits, the way the init bound 1/sqrt(784) = 0.03571 is read."""
+    return f"{value:.4g}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")

@@ -1,0 +1,133 @@
+"""The report: frozen values, no tensors, no modules. ``to_dict()`` is the JSON contract.
+
+Later versions add fields; they never rename or remove one (``SCHEMA_VERSION`` says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["error", "warning", "info"]
+Status = Literal["ok", "warning", "error", "not-called"]
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    layer: str | None
+    message: str
+    fix: str | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "layer": self.layer,
+            "message": self.message,
+            "fix": self.fix,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    name: str
+    type: str
+    in_features: int
+    out_features: int
+    weight_shape: Shape
+    bias_shape: Shape | None
+    params: int
+    init_bound: float | None  # 1/sqrt(in_features); None while a LazyLinear has no in_features
+    weight_range: tuple[float, float] | None
+    calls: int
+    input_shape: Shape | None
+    output_shape: Shape | None
+    status: Status
+    source: str | None
+    used_by: str | None = None  # a parent that uses this weight without calling the layer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "weight_shape": list(self.weight_shape),
+            "bias_shape": _list(self.bias_shape),
+            "params": self.params,
+            "init_bound": self.init_bound,
+            "weight_range": _list(self.weight_range),
+            "calls": self.calls,
+            "input_shape": _list(self.input_shape),
+            "output_shape": _list(self.output_shape),
+            "status": self.status,
+            "source": self.source,
+            "used_by": self.used_by,
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    linear_layers: int
+    linear_params: int
+    params: int
+    trainable_params: int
+    param_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "linear_layers": self.linear_layers,
+            "linear_params": self.linear_params,
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "param_bytes": self.param_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    spec: str | None
+    device: str
+    dtype: str
+    inputs: tuple[Shape, ...]
+    output_shape: Shape | None
+    layers: tuple[LayerReport, ...]
+    totals: Totals
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No error-level finding."""
+        return not self.count("error")
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == severity)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """Whether this report fails a check: errors, or with ``strict`` warnings too."""
+        return not self.ok or (strict and self.count("warning") > 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "spec": self.spec,
+            "device": self.device,
+            "dtype": self.dtype,
+            "inputs": [list(shape) for shape in self.inputs],
+            "output_shape": _list(self.output_shape),
+            "ok": self.ok,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "totals": self.totals.to_dict(),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
+    return None if value is None else list(value)

@@ -1,0 +1,220 @@
+"""Read a YAML spec into a :class:`YamlSpec`, keeping the line of every layer.
+
+Lines come from the YAML nodes themselves (``start_mark``), never from searching the
+text, so a layer named twice or a type repeated on many lines still points at the
+right entry. Only PyYAML's safe constructor ever turns a node into a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from linearcli.errors import SpecError
+from linearcli.spec.types import (
+    FLOAT_DTYPES,
+    INTEGER_DTYPES,
+    InputSpec,
+    LayerSpec,
+    YamlSpec,
+)
+
+TOP_LEVEL_KEYS = ("model", "input")
+INPUT_KEYS = ("shape", "batch_size", "dtype", "high")
+CONTAINER = "Sequential"
+
+
+def read_yaml_spec(path: str) -> YamlSpec:
+    file = Path(path)
+    if not file.exists():
+        raise SpecError("no such file", path=path)
+    if not file.is_file():
+        raise SpecError("not a file", path=path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+    return _Reader(path, text).read()
+
+
+class _Reader:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.loader = yaml.SafeLoader(text)
+
+    def error(self, message: str, node: Node | None) -> SpecError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return SpecError(message, path=self.path, line=line)
+
+    def read(self) -> YamlSpec:
+        try:
+            root = self.loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise SpecError(f"invalid YAML: {problem}", path=self.path, line=line) from None
+        except yaml.YAMLError as exc:
+            raise SpecError(f"invalid YAML: {exc}", path=self.path) from None
+        finally:
+            self.loader.dispose()
+        if root is None:
+            raise SpecError("the file is empty; a spec needs a `model:` mapping", path=self.path)
+        if not isinstance(root, MappingNode):
+            raise self.error("a spec is a mapping with `model:` (and usually `input:`)", root)
+        entries = self.mapping(root, "the spec")
+        unknown = [key for key in entries if key not in TOP_LEVEL_KEYS]
+        if unknown:
+            raise self.error(
+                f"unknown top-level key {_names(unknown)}; expected {_names(TOP_LEVEL_KEYS)}",
+                entries[unknown[0]][0],
+            )
+        if "model" not in entries:
+            raise self.error("the spec has no `model:` key", root)
+        model_key, model_node = entries["model"]
+        layers = self.layers(model_node, "model", model_key)
+        input_spec = self.input(entries["input"][1]) if "input" in entries else None
+        return YamlSpec(path=self.path, layers=layers, input=input_spec)
+
+    def mapping(self, node: MappingNode, what: str) -> dict[str, tuple[Node, Node]]:
+        """Key -> (key node, value node); keys must be unique strings."""
+        entries: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise self.error(f"keys in {what} must be plain names", key_node)
+            key = str(key_node.value)
+            if key in entries:
+                first = entries[key][0].start_mark.line + 1
+                raise self.error(
+                    f"duplicate key {key!r} in {what} (first on line {first})", key_node
+                )
+            entries[key] = (key_node, value_node)
+        return entries
+
+    def layers(self, node: Node, what: str, owner: Node) -> tuple[LayerSpec, ...]:
+        if isinstance(node, MappingNode):
+            entries = self.mapping(node, what)
+            named = [(name, key, value) for name, (key, value) in entries.items()]
+        elif isinstance(node, SequenceNode):
+            named = [(str(index), item, item) for index, item in enumerate(node.value)]
+        else:
+            raise self.error(
+                f"{what} must be a mapping of name -> layer, or a list of layers", node
+            )
+        if not named:
+            raise self.error(f"{what} has no layers", owner)
+        return tuple(self.layer(name, key, value) for name, key, value in named)
+
+    def layer(self, name: str, key_node: Node, node: Node) -> LayerSpec:
+        if not name or "." in name:
+            raise self.error(f"layer name {name!r} must be non-empty and contain no '.'", key_node)
+        line = key_node.start_mark.line + 1
+        if isinstance(node, ScalarNode) and isinstance(self.value(node), str):
+            return LayerSpec(name=name, type_name=self.type_name(node.value, node), line=line)
+        if not isinstance(node, MappingNode):
+            raise self.error(
+                f"layer {name!r} must be a type name (ReLU) or a mapping {{Type: arguments}}", node
+            )
+        entries = self.mapping(node, f"layer {name!r}")
+        if len(entries) != 1:
+            raise self.error(
+                f"layer {name!r} has {len(entries)} keys ({_names(entries)}); "
+                "a layer is exactly one `Type: arguments` pair",
+                node,
+            )
+        ((type_key, (type_node, args_node)),) = entries.items()
+        type_name = self.type_name(type_key, type_node)
+        if type_name == CONTAINER:
+            children = self.layers(args_node, f"Sequential {name!r}", type_node)
+            return LayerSpec(name=name, type_name=type_name, line=line, children=children)
+        args: tuple[Any, ...] = ()
+        kwargs: dict[str, Any] = {}
+        if isinstance(args_node, SequenceNode):
+            args = tuple(self.value(item) for item in args_node.value)
+        elif isinstance(args_node, MappingNode):
+            for key, (_, value_node) in self.mapping(args_node, f"{type_name} arguments").items():
+                kwargs[key] = self.value(value_node)
+        elif (value := self.value(args_node)) is not None:
+            args = (value,)
+        return LayerSpec(name=name, type_name=type_name, line=line, args=args, kwargs=kwargs)
+
+    def type_name(self, value: str, node: Node) -> str:
+        parts = value.split(".")
+        if not all(part.isidentifier() for part in parts):
+            raise self.error(f"{value!r} is not a layer type name", node)
+        return value
+
+    def value(self, node: Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            problem = exc.problem or "cannot be read as data"
+            raise self.error(f"unsupported YAML value: {problem}", node) from None
+
+    def input(self, node: Node) -> InputSpec:
+        if not isinstance(node, MappingNode):
+            raise self.error("input must be a mapping such as {shape: [784], batch_size: 3}", node)
+        entries = self.mapping(node, "input")
+        unknown = [key for key in entries if key not in INPUT_KEYS]
+        if unknown:
+            raise self.error(
+                f"unknown input key {_names(unknown)}; expected {_names(INPUT_KEYS)}",
+                entries[unknown[0]][0],
+            )
+        if "shape" not in entries:
+            raise self.error("input has no `shape` (per sample, batch axis excluded)", node)
+        shape_node = entries["shape"][1]
+        shape = self.value(shape_node)
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = [shape]
+        if not isinstance(shape, list) or not all(_is_positive_int(size) for size in shape):
+            raise self.error(
+                "input shape must be a list of positive integers, e.g. [3, 32, 32]", shape_node
+            )
+        batch_size = self.positive_int(entries, "batch_size")
+        high = self.positive_int(entries, "high")
+        dtype = None
+        if "dtype" in entries:
+            dtype_node = entries["dtype"][1]
+            dtype = self.value(dtype_node)
+            if dtype not in FLOAT_DTYPES + INTEGER_DTYPES:
+                raise self.error(
+                    f"input dtype {dtype!r} is not one of {_names(FLOAT_DTYPES + INTEGER_DTYPES)}",
+                    dtype_node,
+                )
+        if dtype in INTEGER_DTYPES and high is None:
+            raise self.error(
+                f"an {dtype} input needs `high`, the exclusive upper bound of its random ids "
+                "(for token ids: the vocabulary size)",
+                node,
+            )
+        if high is not None and dtype not in INTEGER_DTYPES:
+            raise self.error("`high` applies only to integer inputs (dtype int64 or int32)", node)
+        return InputSpec(
+            shape=tuple(shape),
+            batch_size=batch_size,
+            dtype=dtype,
+            high=high,
+            line=node.start_mark.line + 1,
+        )
+
+    def positive_int(self, entries: dict[str, tuple[Node, Node]], key: str) -> int | None:
+        if key not in entries:
+            return None
+        value_node = entries[key][1]
+        value = self.value(value_node)
+        if not _is_positive_int(value):
+            raise self.error(f"input {key} must be a positive integer, not {value!r}", value_node)
+        return int(value)
+
+
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
