@@ -21,6 +21,7 @@ from torch import nn
 
 from linearcli.errors import BuildError, SpecError
 from linearcli.spec import PythonSpec
+from linearcli.trace import ROOT_NAME
 
 # Frames in these are never "the user's line": torch, linearcli and the standard library.
 _LIBRARY_DIRS = (
@@ -47,7 +48,7 @@ def load_python_model(
         with torch.device("meta") if meta else nullcontext():
             model = _instantiate(name, target, model_args, where, spec.path)
     example_input = _example_input(module, where, spec.path)
-    sources = {n: sites[id(m)][1] for n, m in model.named_modules() if id(m) in sites}
+    sources = {n or ROOT_NAME: sites[id(m)][1] for n, m in model.named_modules() if id(m) in sites}
     return LoadedModel(model=model, example_input=example_input, sources=sources)
 
 

@@ -70,22 +70,15 @@ def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
     type_names = {id(module): type(module).__name__ for _, module in linears}
     calls: dict[int, list[LinearCall]] = {id(module): [] for _, module in linears}
     called: set[int] = set()
-    running: list[nn.Module] = []
 
     def before(module: nn.Module, args: tuple[Any, ...]) -> None:
-        running.append(module)
         called.add(id(module))
         if id(module) in calls:
             calls[id(module)].append(LinearCall(_shape(args[0] if args else None), None))
 
     def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        # Pop down to this module: a submodule whose exception the model caught itself
-        # never reached its own forward hook.
-        while running and running.pop() is not module:
-            pass
-        if id(module) in calls:
-            last = calls[id(module)][-1]
-            calls[id(module)][-1] = LinearCall(last.input_shape, _shape(output))
+        last = calls[id(module)][-1]
+        calls[id(module)][-1] = LinearCall(last.input_shape, _shape(output))
 
     modes = [(module, module.training) for _, module in named]
     handles = []
@@ -94,13 +87,14 @@ def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
     try:
         for _, module in named:
             handles.append(module.register_forward_pre_hook(before))
+        for _, module in linears:
             handles.append(module.register_forward_hook(after))
         model.eval()
         with torch.no_grad():
             try:
                 output = model(*inputs)
             except Exception as exc:
-                culprit = running[-1] if running else model
+                culprit = _innermost_module(exc, names) or model
                 failure = ForwardFailure(
                     module=names.get(id(culprit), ROOT_NAME),
                     module_type=type(culprit).__name__,
@@ -134,7 +128,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
         params=sum(_numel(p) for p in params),
         trainable_params=sum(_numel(p) for p in params if p.requires_grad),
         linear_params=sum(_numel(p) for p in params if id(p) in linear_param_ids),
-        param_bytes=sum(_numel(p) * p.element_size() for p in params),
+        param_bytes=sum(_nbytes(p) for p in params),
         device=str(_device(params, inputs)),
         dtype=str(
             next((p.dtype for p in params if p.is_floating_point()), torch.float32)
@@ -181,8 +175,28 @@ def _used_by(
     return None
 
 
+def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:
+    """The deepest module of this model whose code is on the exception's traceback.
+
+    The traceback is the truth even where the model caught an earlier exception itself,
+    which would leave any enter/exit bookkeeping unbalanced.
+    """
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, nn.Module) and id(owner) in names:
+            found = owner
+        tb = tb.tb_next
+    return found
+
+
 def _numel(param: torch.Tensor) -> int:
     return 0 if isinstance(param, UninitializedParameter) else param.numel()
+
+
+def _nbytes(param: torch.Tensor) -> int:
+    return 0 if isinstance(param, UninitializedParameter) else param.numel() * param.element_size()
 
 
 def _shape(value: Any) -> tuple[int, ...] | None:

@@ -26,6 +26,11 @@ from linearcli.spec.types import (
 TOP_LEVEL_KEYS = ("model", "input")
 INPUT_KEYS = ("shape", "batch_size", "dtype", "high")
 CONTAINER = "Sequential"
+# YAML's own data types: anything else (!!python/..., local !tags) is refused.
+_DATA_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "binary", "timestamp", "merge")
+)
 
 
 def read_yaml_spec(path: str) -> YamlSpec:
@@ -64,6 +69,7 @@ class _Reader:
             self.loader.dispose()
         if root is None:
             raise SpecError("the file is empty; a spec needs a `model:` mapping", path=self.path)
+        self.refuse_foreign_tags(root)
         if not isinstance(root, MappingNode):
             raise self.error("a spec is a mapping with `model:` (and usually `input:`)", root)
         entries = self.mapping(root, "the spec")
@@ -79,6 +85,26 @@ class _Reader:
         layers = self.layers(model_node, "model", model_key)
         input_spec = self.input(entries["input"][1]) if "input" in entries else None
         return YamlSpec(path=self.path, layers=layers, input=input_spec)
+
+    def refuse_foreign_tags(self, root: Node) -> None:
+        """Only YAML's own data tags: ``!!python/...`` and local tags are refused outright.
+
+        The safe constructor refuses them on scalars, but collections are walked here
+        without constructing them, so the check covers every node, once each.
+        """
+        seen: set[int] = set()
+        pending = [root]
+        while pending:
+            node = pending.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if node.tag not in _DATA_TAGS:
+                raise self.error(f"YAML tag {node.tag!r} is not allowed: a spec is plain data", node)
+            if isinstance(node, SequenceNode):
+                pending.extend(node.value)
+            elif isinstance(node, MappingNode):
+                pending.extend(item for pair in node.value for item in pair)
 
     def mapping(self, node: MappingNode, what: str) -> dict[str, tuple[Node, Node]]:
         """Key -> (key node, value node); keys must be unique strings."""

@@ -1,0 +1,345 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from linearcli.build import build, resolve_device, resolve_layer_type
+from linearcli.errors import BuildError, LinearcliError, SpecError
+from linearcli.options import RunOptions
+from linearcli.spec import load_spec
+
+Write = Callable[[str, str], Path]
+
+MLP_YAML = """
+input: {shape: [784], batch_size: 3}
+model:
+  hidden: {Linear: [784, 256]}
+  act: Sigmoid
+  output: {Linear: {in_features: 256, out_features: 10}}
+"""
+
+
+def built(path: Path | str, **options: object) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, str]]:
+    result = build(load_spec(str(path)), RunOptions(**options))  # type: ignore[arg-type]
+    return result.model, result.inputs, dict(result.sources)
+
+
+def test_yaml_model_is_a_sequential_of_the_named_layers(write: Write) -> None:
+    path = write("mlp.yaml", MLP_YAML)
+    model, inputs, sources = built(path)
+    assert [name for name, _ in model.named_children()] == ["hidden", "act", "output"]
+    assert isinstance(model.hidden, nn.Linear) and model.hidden.weight.shape == (256, 784)
+    assert isinstance(model.act, nn.Sigmoid)
+    assert [tuple(x.shape) for x in inputs] == [(3, 784)]
+    assert sources == {"hidden": f"{path}:3", "act": f"{path}:4", "output": f"{path}:5"}
+
+
+def test_nested_sources_use_dotted_module_names(write: Write) -> None:
+    path = write("nested.yaml", "model:\n  block:\n    Sequential:\n      - {Linear: [4, 4]}\n")
+    _, _, sources = built(path, input_shapes=((4,),))
+    assert sources == {"block": f"{path}:2", "block.0": f"{path}:4"}
+
+
+def test_same_seed_same_weights_other_seed_other_weights(write: Write) -> None:
+    path = write("mlp.yaml", MLP_YAML)
+    first, inputs_a, _ = built(path, seed=7)
+    again, inputs_b, _ = built(path, seed=7)
+    other, _, _ = built(path, seed=8)
+    assert torch.equal(first.hidden.weight, again.hidden.weight)
+    assert torch.equal(inputs_a[0], inputs_b[0])
+    assert not torch.equal(first.hidden.weight, other.hidden.weight)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_dtype_applies_to_parameters_and_float_inputs(write: Write, dtype: str) -> None:
+    model, inputs, _ = built(write("mlp.yaml", MLP_YAML), dtype=dtype)
+    assert model.hidden.weight.dtype == getattr(torch, dtype)
+    assert inputs[0].dtype == getattr(torch, dtype)
+
+
+def test_spec_float_dtype_is_the_default_and_the_option_wins(write: Write) -> None:
+    path = write("f64.yaml", "input: {shape: [4], dtype: float64}\nmodel: [{Linear: [4, 2]}]\n")
+    model, inputs, _ = built(path)
+    assert model[0].weight.dtype == torch.float64 and inputs[0].dtype == torch.float64
+    model, inputs, _ = built(path, dtype="float32")
+    assert model[0].weight.dtype == torch.float32 and inputs[0].dtype == torch.float32
+
+
+def test_integer_inputs_are_ids_below_high(write: Write) -> None:
+    path = write("ids.yaml", "input: {shape: [50], dtype: int64, high: 7, batch_size: 4}\nmodel: [{Embedding: [7, 3]}]\n")
+    _, (ids,), _ = built(path)
+    assert ids.dtype == torch.int64 and ids.shape == (4, 50)
+    assert 0 <= int(ids.min()) and int(ids.max()) < 7
+
+
+def test_input_shape_and_batch_size_options_override_the_spec(write: Write) -> None:
+    path = write("mlp.yaml", MLP_YAML)
+    _, inputs, _ = built(path, batch_size=5)
+    assert [tuple(x.shape) for x in inputs] == [(5, 784)]
+    _, inputs, _ = built(path, input_shapes=((784,), (2, 784)))
+    assert [tuple(x.shape) for x in inputs] == [(2, 784), (2, 2, 784)]
+
+
+def test_meta_device_allocates_nothing(write: Write) -> None:
+    model, inputs, _ = built(write("mlp.yaml", MLP_YAML), device="meta")
+    assert model.hidden.weight.device.type == "meta"
+    assert inputs[0].device.type == "meta" and inputs[0].shape == (3, 784)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("cpu", "cpu"), ("meta", "meta"), ("auto", "cuda" if torch.cuda.is_available() else "cpu")],
+)
+def test_resolve_device(name: str, expected: str) -> None:
+    assert resolve_device(name).type == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("gpu", "unknown device 'gpu'; expected cpu, cuda, cuda:N, meta or auto", id="unknown"),
+        pytest.param("mps", "unsupported device 'mps'", id="unsupported"),
+        pytest.param("cuda:99", "device 'cuda:99' is not available", id="cuda-99"),
+    ],
+)
+def test_unusable_devices(name: str, message: str) -> None:
+    with pytest.raises(BuildError, match=message):
+        resolve_device(name)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error() -> None:
+    with pytest.raises(BuildError, match="device 'cuda' is not available: torch .* sees no CUDA device"):
+        resolve_device("cuda")
+
+
+@pytest.mark.parametrize(
+    ("type_name", "expected"),
+    [("Linear", nn.Linear), ("nn.Linear", nn.Linear), ("torch.nn.LazyLinear", nn.LazyLinear)],
+)
+def test_layer_types_resolve_in_torch_nn(type_name: str, expected: type) -> None:
+    assert resolve_layer_type(type_name, "x.yaml", 1) is expected
+
+
+@pytest.mark.parametrize(
+    ("type_name", "message"),
+    [
+        pytest.param("Linaer", r"unknown layer type 'Linaer' \(did you mean 'Linear'\?\)", id="typo"),
+        pytest.param("Parameter", "not a layer type 'Parameter'", id="not-a-module"),
+        pytest.param("functional", "not a layer type 'functional'", id="submodule"),
+        pytest.param("mypkg.Block", "layer type 'mypkg.Block' is not in torch.nn", id="dotted"),
+        pytest.param("Zzzzzz", "unknown layer type 'Zzzzzz'$", id="no-suggestion"),
+    ],
+)
+def test_unknown_layer_types(type_name: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message) as caught:
+        resolve_layer_type(type_name, "x.yaml", 12)
+    assert caught.value.location == "x.yaml:12"
+
+
+def test_constructor_errors_name_layer_line_and_torch_message(write: Write) -> None:
+    path = write("bad.yaml", "input: {shape: [4]}\nmodel:\n  ok: ReLU\n  fc: {Linear: [4, -2]}\n")
+    with pytest.raises(BuildError) as caught:
+        built(path)
+    assert caught.value.location == f"{path}:4"
+    assert "layer 'fc': Linear(4, -2) failed: RuntimeError:" in caught.value.message
+    assert "negative dimension -2" in caught.value.message
+
+
+def test_unknown_keyword_is_a_constructor_error(write: Write) -> None:
+    path = write("bad.yaml", "input: {shape: [4]}\nmodel:\n  fc: {Linear: {in_features: 4, out: 2}}\n")
+    with pytest.raises(BuildError, match=r"Linear\(in_features=4, out='?2'?\)|unexpected keyword argument 'out'"):
+        built(path)
+
+
+def test_yaml_without_sample_batch(write: Write) -> None:
+    path = write("noinput.yaml", "model: [{Linear: [4, 2]}]\n")
+    with pytest.raises(SpecError, match="no sample batch: add `input:"):
+        built(path)
+    model, inputs, _ = built(path, input_shapes=((4,),))
+    assert inputs[0].shape == (2, 4)
+
+
+def test_model_args_are_for_python_specs(write: Write) -> None:
+    with pytest.raises(SpecError, match="--arg applies to Python specs only"):
+        built(write("mlp.yaml", MLP_YAML), model_args={"hidden": 3})
+
+
+# Python specs ---------------------------------------------------------------------------
+
+NET = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, hidden=8):
+        super().__init__()
+        self.fc1 = nn.Linear(4, hidden)
+        self.fc2 = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x))
+"""
+
+
+def test_only_subclass_is_found_and_sources_are_construction_lines(write: Write) -> None:
+    path = write("net.py", NET + "\nexample_input = torch.randn(3, 4)\n")
+    model, inputs, sources = built(path)
+    assert type(model).__name__ == "Net"
+    assert inputs[0].shape == (3, 4)
+    assert sources == {"fc1": f"{path}:8", "fc2": f"{path}:9"}
+
+
+def test_module_level_model_wins_over_factory_and_class(write: Write) -> None:
+    text = NET + "\nmodel = Net(hidden=5)\n\ndef build_model():\n    return Net(hidden=6)\n"
+    path = write("net.py", text)
+    model, _, sources = built(path, input_shapes=((4,),))
+    assert model.fc1.out_features == 5
+    assert sources["fc1"] == f"{path}:8"  # the line inside Net that made it
+
+
+def test_factory_wins_over_class_and_takes_args(write: Write) -> None:
+    path = write("net.py", NET + "\ndef build_model(hidden=6):\n    return Net(hidden=hidden)\n")
+    model, _, _ = built(path, input_shapes=((4,),))
+    assert model.fc1.out_features == 6
+    model, _, _ = built(path, input_shapes=((4,),), model_args={"hidden": 11})
+    assert model.fc1.out_features == 11
+
+
+def test_named_object_and_class_args(write: Write) -> None:
+    path = write("two.py", NET + "\nclass Other(nn.Module):\n    pass\n")
+    with pytest.raises(SpecError, match=r"2 nn.Module subclasses \(Net, Other\); choose one with .*:NAME"):
+        built(path, input_shapes=((4,),))
+    model, _, _ = built(f"{path}:Net", input_shapes=((4,),), model_args={"hidden": 3})
+    assert model.fc1.out_features == 3
+
+
+def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
+    text = NET.replace(
+        "class Net(nn.Module):",
+        "class Wide(nn.Linear):\n    def __init__(self, n):\n        super().__init__(n, n)\n\n\nclass Net(nn.Module):",
+    ).replace("self.fc2 = nn.Linear(hidden, 2)", "self.fc2 = Wide(hidden)")
+    path = write("wide.py", text)
+    _, _, sources = built(f"{path}:Net", input_shapes=((4,),))
+    assert sources["fc2"] == f"{path}:14"
+
+
+@pytest.mark.parametrize(
+    ("text", "reference_suffix", "error", "message", "line"),
+    [
+        pytest.param("x = 1\n", "", SpecError, "no model found: define `model = <nn.Module>`", None, id="no-model"),
+        pytest.param(NET, ":Missing", SpecError, "defines no 'Missing'", None, id="missing-name"),
+        pytest.param(NET + "\nsize = 3\n", ":size", SpecError, "'size' is a int, not an nn.Module", None, id="not-model"),
+        pytest.param(
+            NET + "\ndef build_model():\n    return 3\n", "", SpecError, r"build_model\(\) returned a int", None, id="factory-int"
+        ),
+        pytest.param("import torch\n\ndef f(:\n", "", SpecError, "syntax error", 3, id="syntax"),
+        pytest.param("x = 1\nraise ValueError('boom')\n", "", BuildError, "importing the file raised ValueError: boom", 2, id="raises"),
+        pytest.param("import sys\nsys.exit(4)\n", "", BuildError, "importing the file raised SystemExit: 4", 2, id="exit"),
+        pytest.param(
+            NET.replace("hidden=8", "hidden"),
+            "",
+            BuildError,
+            r"Net\(\) raised TypeError: .*missing 1 required positional argument: 'hidden' "
+            r"\(pass constructor arguments with --arg KEY=VALUE\)",
+            None,
+            id="missing-arg",
+        ),
+        pytest.param(
+            NET.replace("nn.Linear(4, hidden)", "nn.Linear(4, -hidden)"),
+            "",
+            BuildError,
+            r"Net\(\) raised RuntimeError: Trying to create tensor with negative dimension",
+            8,
+            id="constructor-raises",
+        ),
+        pytest.param("model = __import__('torch').nn.Linear(2, 2)\n", "", SpecError, "no sample batch: pass --input-shape", None, id="no-input"),
+        pytest.param(
+            "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = 3\n",
+            "",
+            SpecError,
+            "example_input must be a tensor",
+            None,
+            id="bad-example",
+        ),
+        pytest.param(
+            "import torch\nmodel = torch.nn.Linear(2, 2)\ndef example_input():\n    raise KeyError('x')\n",
+            "",
+            BuildError,
+            "example_input\\(\\) raised KeyError: 'x'",
+            4,
+            id="example-raises",
+        ),
+    ],
+)
+def test_python_spec_errors(
+    write: Write, text: str, reference_suffix: str, error: type[LinearcliError], message: str, line: int | None
+) -> None:
+    path = write("spec.py", text)
+    with pytest.raises(error, match=message) as caught:
+        built(f"{path}{reference_suffix}")
+    assert caught.value.path == str(path)
+    assert caught.value.line == line
+
+
+def test_instance_takes_no_args(write: Write) -> None:
+    path = write("inst.py", "import torch\nmodel = torch.nn.Linear(2, 2)\n")
+    with pytest.raises(SpecError, match="'model' is an instance already; --arg applies to classes"):
+        built(path, input_shapes=((2,),), model_args={"n": 1})
+
+
+@pytest.mark.parametrize(
+    ("example", "shapes", "dtypes"),
+    [
+        pytest.param("torch.randn(5, 2)", [(5, 2)], [torch.float32], id="tensor"),
+        pytest.param("(torch.randn(5, 2), torch.ones(5, 2))", [(5, 2), (5, 2)], [torch.float32] * 2, id="tuple"),
+        pytest.param("lambda: torch.zeros(1, 2, dtype=torch.float64)", [(1, 2)], [torch.float32], id="callable"),
+        pytest.param("torch.arange(6).reshape(3, 2)", [(3, 2)], [torch.int64], id="integer-kept"),
+    ],
+)
+def test_example_input_forms(write: Write, example: str, shapes: list[tuple[int, ...]], dtypes: list[torch.dtype]) -> None:
+    path = write("ex.py", f"import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = {example}\n")
+    _, inputs, _ = built(path)
+    assert [tuple(x.shape) for x in inputs] == shapes
+    assert [x.dtype for x in inputs] == dtypes
+
+
+def test_batch_size_needs_input_shape_with_example_input(write: Write) -> None:
+    path = write("ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n")
+    with pytest.raises(SpecError, match="--batch-size needs --input-shape"):
+        built(path, batch_size=4)
+    _, inputs, _ = built(path, batch_size=4, input_shapes=((2,),))
+    assert inputs[0].shape == (4, 2)
+
+
+def test_python_dtype_option_converts_model_and_inputs(write: Write) -> None:
+    path = write("ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n")
+    model, inputs, _ = built(path, dtype="float64")
+    assert model.weight.dtype == torch.float64 and inputs[0].dtype == torch.float64
+
+
+def test_spec_can_import_its_neighbours(write: Write) -> None:
+    write("blocks.py", "from torch import nn\n\ndef head():\n    return nn.Linear(3, 1)\n")
+    path = write("main_spec.py", "import blocks\n\ndef build_model():\n    return blocks.head()\n")
+    model, _, sources = built(path, input_shapes=((3,),))
+    assert isinstance(model, nn.Linear)
+    # The root module is named as the trace names it; the line is in the neighbour file.
+    assert sources == {"(model)": f"{path.parent / 'blocks.py'}:4"}
+
+
+def test_importable_module_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "zoo_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "nets.py").write_text(NET)
+    monkeypatch.chdir(tmp_path)
+    model, _, sources = built("zoo_pkg.nets:Net", input_shapes=((4,),), model_args={"hidden": 2})
+    assert model.fc2.in_features == 2
+    assert sources["fc1"] == str(Path("zoo_pkg") / "nets.py") + ":9"  # NET written unstripped
+    with pytest.raises(SpecError, match="cannot import module 'zoo_pkg.absent'"):
+        built("zoo_pkg.absent:Net", input_shapes=((4,),))
