@@ -198,7 +198,7 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         if debug:
             cause = exc.__context__ or exc
             traceback.print_exception(cause, file=sys.stderr)
-        err_console.print(f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False)
+        err_console.print(f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True)
         if json_errors:
             code = "spec-error" if isinstance(exc, SpecError) else "build-error"
             error = {"code": code, "message": exc.message, "source": exc.location}
@@ -206,11 +206,11 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         raise typer.Exit(EXIT_NOT_CHECKED) from None
     except KeyboardInterrupt:
-        err_console.print("linearcli: interrupted", markup=False)
+        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception:
         traceback.print_exc(file=sys.stderr)
-        err_console.print(BUG_REPORT_LINE, markup=False)
+        err_console.print(BUG_REPORT_LINE, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BUG) from None
 
 

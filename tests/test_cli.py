@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+import linearcli.pipeline
+from linearcli import __version__
+from linearcli.cli import BUG_REPORT_LINE
+
+from .conftest import ROOT, Result, environ_without_color
+
+Cli = Callable[..., Result]
+Write = Callable[[str, str], Path]
+
+pytestmark = pytest.mark.usefixtures("in_repo")
+
+
+def test_inspect_mlp_table_exits_0(cli: Cli, golden: Callable[[str, str], None]) -> None:
+    result = cli("inspect", "specs/mlp.yaml")
+    assert result.exit_code == 0, result.stderr
+    golden("cli_mlp_80.txt", result.stdout)
+    assert result.stderr == ""
+    assert "\x1b[" not in result.stdout  # not a terminal: no colour codes
+
+
+def test_inspect_json_has_the_facts_in_the_schema(cli: Cli) -> None:
+    result = cli("inspect", "specs/mlp.yaml", "--format", "json")
+    assert result.exit_code == 0
+    data = result.json()
+    assert (data["schema_version"], data["spec"], data["ok"]) == (1, "specs/mlp.yaml", True)
+    assert (data["device"], data["dtype"], data["inputs"], data["output_shape"]) == ("cpu", "float32", [[3, 784]], [3, 10])
+    hidden, output = data["layers"]
+    assert (hidden["name"], hidden["in_features"], hidden["out_features"], hidden["params"]) == ("hidden", 784, 256, 200_960)
+    assert hidden["weight_shape"] == [256, 784] and hidden["bias_shape"] == [256]
+    assert hidden["init_bound"] == pytest.approx(0.03571, abs=5e-6)
+    assert hidden["input_shape"] == [3, 784] and hidden["output_shape"] == [3, 256]
+    assert (hidden["calls"], hidden["status"], hidden["source"]) == (1, "ok", "specs/mlp.yaml:5")
+    assert (output["name"], output["params"], output["source"]) == ("output", 2_570, "specs/mlp.yaml:7")
+    assert data["totals"]["linear_params"] == data["totals"]["params"] == 203_530
+    assert data["diagnostics"] == []
+
+
+def test_markdown_format(cli: Cli) -> None:
+    result = cli("inspect", "specs/mlp.yaml", "-f", "markdown")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("### nn.Linear layers in `specs/mlp.yaml`\n")
+    assert "| output | 256 → 10 | (10, 256) | (10,) | 2,570 | 0.0625 |" in result.stdout
+
+
+def test_error_findings_exit_1(cli: Cli) -> None:
+    result = cli("inspect", "tests/data/wrong_in_features.yaml", "-f", "json")
+    assert result.exit_code == 1
+    data = result.json()
+    assert data["ok"] is False
+    assert [(d["severity"], d["code"], d["layer"]) for d in data["diagnostics"]] == [
+        ("error", "forward-error", "fc2"),
+        ("info", "not-called", "out"),
+    ]
+    assert [layer["status"] for layer in data["layers"]] == ["ok", "error", "not-called"]
+
+
+def test_warnings_exit_0_and_1_with_strict(cli: Cli) -> None:
+    assert cli("inspect", "tests/data/dead_layer.py").exit_code == 0
+    assert cli("inspect", "tests/data/dead_layer.py", "--strict").exit_code == 1
+    assert cli("inspect", "specs/mlp.yaml", "--strict").exit_code == 0
+
+
+def test_input_shape_and_batch_size(cli: Cli) -> None:
+    data = cli("inspect", "specs/mlp.yaml", "-i", "784", "-b", "5", "-f", "json").json()
+    assert data["inputs"] == [[5, 784]] and data["layers"][0]["output_shape"] == [5, 256]
+    data = cli("inspect", "specs/cnn.yaml", "--input-shape", "3x32x32", "--batch-size", "1", "-f", "json").json()
+    assert data["inputs"] == [[1, 3, 32, 32]]
+
+
+def test_several_input_shapes(cli: Cli, write: Write) -> None:
+    path = write(
+        "two.py",
+        """
+        import torch
+        from torch import nn
+
+
+        class Pair(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.left = nn.Linear(3, 4)
+                self.right = nn.Linear(5, 4)
+
+            def forward(self, a, b):
+                return self.left(a) + self.right(b)
+        """,
+    )
+    data = cli("inspect", str(path), "-i", "3", "-i", "5", "-f", "json").json()
+    assert data["inputs"] == [[2, 3], [2, 5]]
+    assert [layer["input_shape"] for layer in data["layers"]] == [[2, 3], [2, 5]]
+    assert data["output_shape"] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["-i", "3,a"], "'3,a' is not a shape", id="shape-text"),
+        pytest.param(["-i", "3,0"], "a shape is one or more positive integers", id="shape-zero"),
+        pytest.param(["-b", "0"], "'--batch-size' / '-b': Input should be greater than or equal to 1", id="batch-zero"),
+        pytest.param(["--dtype", "int8"], "'int8' is not one of", id="dtype"),
+        pytest.param(["--format", "xml"], "'xml' is not one of", id="format"),
+        pytest.param(["--arg", "novalue"], "'novalue' is not KEY=VALUE", id="arg"),
+        pytest.param(["--seed", "x"], "'--seed': Input should be a valid integer", id="seed"),
+    ],
+)
+def test_bad_option_values_exit_2(cli: Cli, args: list[str], message: str) -> None:
+    result = cli("inspect", "specs/mlp.yaml", *args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.replace("│", " ").split())  # unboxed, unwrapped
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_dtype(cli: Cli, dtype: str) -> None:
+    data = cli("inspect", "specs/mlp.yaml", "--dtype", dtype, "-f", "json").json()
+    assert data["dtype"] == dtype
+    size = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}[dtype]
+    assert data["totals"]["param_bytes"] == 203_530 * size
+
+
+def test_seed(cli: Cli) -> None:
+    def weight_range(*args: str) -> list[float]:
+        return cli("inspect", "specs/mlp.yaml", "-f", "json", *args).json()["layers"][0]["weight_range"]
+
+    assert weight_range() == weight_range("--seed", "0")
+    assert weight_range("--seed", "3") == weight_range("--seed", "3")
+    assert weight_range("--seed", "3") != weight_range("--seed", "4")
+
+
+def test_meta_device(cli: Cli) -> None:
+    result = cli("inspect", "specs/mlp.yaml", "--device", "meta", "-f", "json")
+    assert result.exit_code == 0
+    data = result.json()
+    assert data["device"] == "meta"
+    assert [layer["weight_range"] for layer in data["layers"]] == [None, None]
+    assert [layer["params"] for layer in data["layers"]] == [200_960, 2_570]
+    assert data["output_shape"] == [3, 10]
+
+
+def test_auto_device(cli: Cli) -> None:
+    data = cli("inspect", "specs/mlp.yaml", "-d", "auto", "-f", "json").json()
+    assert data["device"] == ("cuda:0" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_unavailable_cuda_exits_2(cli: Cli) -> None:
+    result = cli("inspect", "specs/mlp.yaml", "--device", "cuda")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("linearcli: error: device 'cuda' is not available")
+
+
+def test_arg_reaches_the_factory(cli: Cli, write: Write) -> None:
+    path = write(
+        "factory.py",
+        """
+        from torch import nn
+
+
+        def build_model(hidden=8, bias=True):
+            return nn.Sequential(nn.Linear(4, hidden, bias=bias), nn.Linear(hidden, 1))
+        """,
+    )
+    data = cli("inspect", str(path), "-i", "4", "--arg", "hidden=32", "--arg", "bias=false", "-f", "json").json()
+    first, second = data["layers"]
+    assert (first["out_features"], first["bias_shape"], first["params"]) == (32, None, 128)
+    assert second["in_features"] == 32
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        pytest.param(["absent.yaml"], "absent.yaml: error: no such file\n", id="missing"),
+        pytest.param(["tests/data/wrong_in_features.yaml", "--arg", "a=1"], "--arg applies to Python specs only", id="arg-yaml"),
+        pytest.param(["specs/mlp.py", "-b", "4"], "--batch-size needs --input-shape", id="batch-example"),
+        pytest.param(["specs/mlp.yaml", "-d", "tpu"], "unknown device 'tpu'", id="device"),
+    ],
+)
+def test_could_not_check_exits_2_with_one_line(cli: Cli, args: list[str], stderr: str) -> None:
+    result = cli("inspect", *args)
+    assert result.exit_code == 2
+    assert stderr in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "message"),
+    [
+        pytest.param("model:\n  fc: {Linear: [1, 2]\n", ":3", "invalid YAML", id="yaml"),
+        pytest.param("input: {shape: [3]}\nmodel:\n  fc: Linaer\n", ":3", "did you mean 'Linear'?", id="unknown-type"),
+        pytest.param("input: {shape: [3]}\nmodel:\n  fc: {Linear: [3, -1]}\n", ":3", "Linear(3, -1) failed", id="arguments"),
+    ],
+)
+def test_yaml_errors_name_file_and_line(cli: Cli, write: Write, text: str, location: str, message: str) -> None:
+    path = write("bad.yaml", text)
+    result = cli("inspect", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}{location}: error: ")
+    assert message in result.stderr
+
+
+def test_python_spec_errors_exit_2(cli: Cli, write: Write) -> None:
+    path = write("boom.py", "import torch\n\nraise ImportError('no such thing')\n")
+    result = cli("inspect", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}:3: error: importing the file raised ImportError: no such thing\n"
+    path = write("empty.py", "x = 1\n")
+    assert "no model found" in cli("inspect", str(path)).stderr
+
+
+def test_json_errors_are_one_json_document(cli: Cli) -> None:
+    result = cli("inspect", "absent.yaml", "-f", "json")
+    assert result.exit_code == 2
+    assert result.json() == {
+        "schema_version": 1,
+        "ok": False,
+        "error": {"code": "spec-error", "message": "no such file", "source": "absent.yaml"},
+    }
+
+
+def test_debug_shows_the_traceback(cli: Cli, write: Write) -> None:
+    path = write("boom.py", "raise ValueError('deep')\n")
+    quiet = cli("inspect", str(path))
+    loud = cli("inspect", str(path), "--debug")
+    assert "Traceback" not in quiet.stderr
+    assert loud.exit_code == 2
+    assert "Traceback (most recent call last)" in loud.stderr and "ValueError: deep" in loud.stderr
+    assert loud.stderr.rstrip().endswith("error: importing the file raised ValueError: deep")
+
+
+def test_internal_error_exits_3_with_traceback(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(linearcli.pipeline, "inspect_spec", broken)
+    result = cli("inspect", "specs/mlp.yaml")
+    assert result.exit_code == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "ZeroDivisionError: a bug" in result.stderr
+    assert BUG_REPORT_LINE in " ".join(result.stderr.split())
+
+
+def test_ctrl_c_exits_130(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(linearcli.pipeline, "inspect_spec", interrupted)
+    result = cli("inspect", "specs/mlp.yaml")
+    assert result.exit_code == 130
+    assert result.stderr == "linearcli: interrupted\n"
+
+
+def test_version_and_help(cli: Cli) -> None:
+    assert cli("--version").stdout == f"linearcli {__version__}\n"
+    top = cli("--help")
+    assert top.exit_code == 0 and "inspect" in top.stdout and "Exit codes" in top.stdout
+    help_text = " ".join(cli("inspect", "--help").stdout.replace("│", " ").split())
+    for option in ("--input-shape", "-i", "--batch-size", "-b", "--device", "--dtype", "--seed", "--format", "--strict", "--arg", "--debug"):
+        assert option in help_text
+    assert "cpu, cuda, cuda:N, meta or auto" in help_text
+
+
+# Real processes ------------------------------------------------------------------------
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=environ_without_color(), timeout=120)
+
+
+def test_console_script_and_module_print_the_same_table() -> None:
+    script = shutil.which("linearcli", path=str(Path(sys.executable).parent))
+    assert script is not None, "the linearcli console script is not installed"
+    as_script = run(script, "inspect", "specs/mlp.yaml")
+    as_module = run(sys.executable, "-m", "linearcli", "inspect", "specs/mlp.yaml")
+    assert as_script.returncode == as_module.returncode == 0
+    assert as_script.stdout == as_module.stdout
+    assert "\x1b[" not in as_script.stdout and as_script.stderr == ""
+    assert "200,960" in as_script.stdout
+
+
+def test_no_color_is_respected_and_json_pipes_cleanly() -> None:
+    result = run(sys.executable, "-m", "linearcli", "inspect", "specs/mlp.yaml", "-f", "json")
+    assert json.loads(result.stdout)["totals"]["params"] == 203_530
+    assert result.stderr == ""  # no torch or NumPy warning reaches the user
+
+
+def test_help_does_not_import_torch() -> None:
+    code = "import sys; from linearcli.cli import main; sys.argv = ['linearcli', '--help']\ntry:\n main()\nexcept SystemExit: pass\nprint('torch' in sys.modules, file=sys.stderr)"
+    result = run(sys.executable, "-c", code)
+    assert result.stderr.strip() == "False"

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from rich.console import Console
+
+from linearcli import RunOptions, inspect_spec
+from linearcli.render import format_bytes, format_shape, render_json, render_markdown, render_table
+from linearcli.report import Report
+
+Golden = Callable[[str, str], None]
+
+
+def rendered(report: Report, width: int) -> str:
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(render_table(report))
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def mlp() -> Report:
+    return inspect_spec("specs/mlp.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _from_repo(in_repo: object) -> None:
+    """Paths in the golden files read as typed from the repository root."""
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_mlp_table(mlp: Report, golden: Golden, width: int) -> None:
+    text = rendered(mlp, width)
+    golden(f"mlp_table_{width}.txt", text)
+    assert max(len(line) for line in text.splitlines()) <= width
+    for fact in ("784 → 256", "(256, 784)", "200,960", "0.03571", "2,570", "203,530"):
+        assert fact in text
+
+
+def test_wide_layout_keeps_full_names_and_narrow_layout_nests_them(golden: Golden) -> None:
+    report = inspect_spec("specs/transformer.yaml")
+    narrow, wide = rendered(report, 80), rendered(report, 160)
+    golden("transformer_table_80.txt", narrow)
+    golden("transformer_table_160.txt", wide)
+    assert "encoder.linear1" in wide and "encoder.linear1" not in narrow
+    assert "\n encoder " in narrow and "\n   linear1 " in narrow
+    assert "used by parent" in wide
+    out_proj = narrow[narrow.index("out_proj") :].splitlines()
+    assert "used by" in out_proj[0] and "parent" in out_proj[1]
+
+
+def test_findings_are_listed_under_the_table(golden: Golden) -> None:
+    text = rendered(inspect_spec("tests/data/wrong_in_features.yaml"), 80)
+    golden("wrong_in_features_table_80.txt", text)
+    assert "error[forward-error] fc2:" in text
+    assert "at tests/data/wrong_in_features.yaml:6" in text
+
+
+def test_meta_device_says_not_materialised() -> None:
+    text = rendered(inspect_spec("specs/mlp.yaml", RunOptions(device="meta")), 120)
+    assert text.count("not materialised") == 2
+    assert "on meta" in text
+
+
+def test_markdown(mlp: Report, golden: Golden) -> None:
+    text = render_markdown(mlp)
+    golden("mlp.md", text)
+    assert "| hidden | 784 → 256 | (256, 784) | (256,) | 200,960 | 0.03571 |" in text
+
+
+def test_markdown_lists_findings() -> None:
+    text = render_markdown(inspect_spec("tests/data/dead_layer.py"))
+    assert "| spare | 4 → 4 |" in text and "| not-called |" in text
+    assert "- **warning** `not-called` `spare`:" in text
+    assert "(`tests/data/dead_layer.py:9`)" in text
+
+
+def test_json_is_the_report_dict(mlp: Report) -> None:
+    import json
+
+    assert json.loads(render_json(mlp)) == mlp.to_dict()
+
+
+def test_names_and_messages_are_never_markup(mlp: Report) -> None:
+    hostile = replace(mlp.layers[0], name="[bold red]x[/bold red]", type="[link=http://e.invalid]T")
+    report = replace(mlp, spec="[blink]spec.yaml", layers=(hostile,))
+    out = io.StringIO()
+    Console(file=out, width=200, force_terminal=True, color_system="standard").print(render_table(report))
+    text = out.getvalue()
+    assert "[bold red]x[/bold red]" in text
+    assert "[link=http://e.invalid]T" in text
+    assert "[blink]spec.yaml" in text
+
+
+@pytest.mark.parametrize(
+    ("shape", "text"),
+    [((3, 784), "(3, 784)"), ((256,), "(256,)"), ((), "()"), (None, "-"), ((2, 16, 64), "(2, 16, 64)")],
+)
+def test_format_shape(shape: tuple[int, ...] | None, text: str) -> None:
+    assert format_shape(shape) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(0, "0 B"), (1023, "1,023 B"), (814_120, "795.0 KiB"), (2**20, "1.0 MiB"), (3 * 2**40, "3.0 TiB")],
+)
+def test_format_bytes(count: int, text: str) -> None:
+    assert format_bytes(count) == text
