@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -15,6 +15,7 @@ from linearcli.errors import BuildError, SpecError
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
 from linearcli.pymodel import load_python_model
 from linearcli.spec import INTEGER_DTYPES, LayerSpec, ModelSpec, PythonSpec, YamlSpec
+from linearcli.trace import ROOT_NAME
 
 _DTYPES = {
     "float32": torch.float32,
@@ -38,8 +39,26 @@ def build(spec: ModelSpec, options: RunOptions) -> Built:
     device = resolve_device(options.device)
     torch.manual_seed(options.seed)
     if isinstance(spec, YamlSpec):
-        return _build_yaml(spec, options, device)
-    return _build_python(spec, options, device)
+        built = _build_yaml(spec, options, device)
+    else:
+        built = _build_python(spec, options, device)
+    return replace(built, sources=_inherit_sources(built.model, built.sources))
+
+
+def _inherit_sources(model: nn.Module, sources: Mapping[str, str]) -> dict[str, str]:
+    """A module with no line of its own was written where its nearest ancestor was.
+
+    The Linears inside a TransformerEncoderLayer come from that layer's YAML entry;
+    ``named_modules`` lists parents first, so one pass sees every parent's answer.
+    """
+    inherited: dict[str, str] = {}
+    for name, _ in model.named_modules():
+        key = name or ROOT_NAME
+        parent = name.rpartition(".")[0] or ROOT_NAME
+        source = sources.get(key) or (inherited.get(parent) if name else None)
+        if source is not None:
+            inherited[key] = source
+    return inherited
 
 
 def resolve_device(name: str) -> torch.device:

@@ -198,7 +198,9 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         if debug:
             cause = exc.__context__ or exc
             traceback.print_exception(cause, file=sys.stderr)
-        err_console.print(f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True)
+        err_console.print(
+            f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True
+        )
         if json_errors:
             code = "spec-error" if isinstance(exc, SpecError) else "build-error"
             error = {"code": code, "message": exc.message, "source": exc.location}

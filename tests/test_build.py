@@ -23,7 +23,9 @@ model:
 """
 
 
-def built(path: Path | str, **options: object) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, str]]:
+def built(
+    path: Path | str, **options: object
+) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, str]]:
     result = build(load_spec(str(path)), RunOptions(**options))  # type: ignore[arg-type]
     return result.model, result.inputs, dict(result.sources)
 
@@ -70,7 +72,11 @@ def test_spec_float_dtype_is_the_default_and_the_option_wins(write: Write) -> No
 
 
 def test_integer_inputs_are_ids_below_high(write: Write) -> None:
-    path = write("ids.yaml", "input: {shape: [50], dtype: int64, high: 7, batch_size: 4}\nmodel: [{Embedding: [7, 3]}]\n")
+    path = write(
+        "ids.yaml",
+        "input: {shape: [50], dtype: int64, high: 7, batch_size: 4}\n"
+        "model: [{Embedding: [7, 3]}]\n",
+    )
     _, (ids,), _ = built(path)
     assert ids.dtype == torch.int64 and ids.shape == (4, 50)
     assert 0 <= int(ids.min()) and int(ids.max()) < 7
@@ -101,7 +107,9 @@ def test_resolve_device(name: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        pytest.param("gpu", "unknown device 'gpu'; expected cpu, cuda, cuda:N, meta or auto", id="unknown"),
+        pytest.param(
+            "gpu", "unknown device 'gpu'; expected cpu, cuda, cuda:N, meta or auto", id="unknown"
+        ),
         pytest.param("mps", "unsupported device 'mps'", id="unsupported"),
         pytest.param("cuda:99", "device 'cuda:99' is not available", id="cuda-99"),
     ],
@@ -113,7 +121,9 @@ def test_unusable_devices(name: str, message: str) -> None:
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
-    with pytest.raises(BuildError, match="device 'cuda' is not available: torch .* sees no CUDA device"):
+    with pytest.raises(
+        BuildError, match="device 'cuda' is not available: torch .* sees no CUDA device"
+    ):
         resolve_device("cuda")
 
 
@@ -128,7 +138,9 @@ def test_layer_types_resolve_in_torch_nn(type_name: str, expected: type) -> None
 @pytest.mark.parametrize(
     ("type_name", "message"),
     [
-        pytest.param("Linaer", r"unknown layer type 'Linaer' \(did you mean 'Linear'\?\)", id="typo"),
+        pytest.param(
+            "Linaer", r"unknown layer type 'Linaer' \(did you mean 'Linear'\?\)", id="typo"
+        ),
         pytest.param("Parameter", "not a layer type 'Parameter'", id="not-a-module"),
         pytest.param("functional", "not a layer type 'functional'", id="submodule"),
         pytest.param("mypkg.Block", "layer type 'mypkg.Block' is not in torch.nn", id="dotted"),
@@ -151,8 +163,12 @@ def test_constructor_errors_name_layer_line_and_torch_message(write: Write) -> N
 
 
 def test_unknown_keyword_is_a_constructor_error(write: Write) -> None:
-    path = write("bad.yaml", "input: {shape: [4]}\nmodel:\n  fc: {Linear: {in_features: 4, out: 2}}\n")
-    with pytest.raises(BuildError, match=r"Linear\(in_features=4, out='?2'?\)|unexpected keyword argument 'out'"):
+    path = write(
+        "bad.yaml", "input: {shape: [4]}\nmodel:\n  fc: {Linear: {in_features: 4, out: 2}}\n"
+    )
+    with pytest.raises(
+        BuildError, match=r"Linear\(in_features=4, out='?2'?\)|unexpected keyword argument 'out'"
+    ):
         built(path)
 
 
@@ -213,7 +229,9 @@ def test_factory_wins_over_class_and_takes_args(write: Write) -> None:
 
 def test_named_object_and_class_args(write: Write) -> None:
     path = write("two.py", NET + "\nclass Other(nn.Module):\n    pass\n")
-    with pytest.raises(SpecError, match=r"2 nn.Module subclasses \(Net, Other\); choose one with .*:NAME"):
+    with pytest.raises(
+        SpecError, match=r"2 nn.Module subclasses \(Net, Other\); choose one with .*:NAME"
+    ):
         built(path, input_shapes=((4,),))
     model, _, _ = built(f"{path}:Net", input_shapes=((4,),), model_args={"hidden": 3})
     assert model.fc1.out_features == 3
@@ -222,7 +240,10 @@ def test_named_object_and_class_args(write: Write) -> None:
 def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
     text = NET.replace(
         "class Net(nn.Module):",
-        "class Wide(nn.Linear):\n    def __init__(self, n):\n        super().__init__(n, n)\n\n\nclass Net(nn.Module):",
+        "class Wide(nn.Linear):\n"
+        "    def __init__(self, n):\n"
+        "        super().__init__(n, n)\n\n\n"
+        "class Net(nn.Module):",
     ).replace("self.fc2 = nn.Linear(hidden, 2)", "self.fc2 = Wide(hidden)")
     path = write("wide.py", text)
     _, _, sources = built(f"{path}:Net", input_shapes=((4,),))
@@ -232,15 +253,48 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
 @pytest.mark.parametrize(
     ("text", "reference_suffix", "error", "message", "line"),
     [
-        pytest.param("x = 1\n", "", SpecError, "no model found: define `model = <nn.Module>`", None, id="no-model"),
-        pytest.param(NET, ":Missing", SpecError, "defines no 'Missing'", None, id="missing-name"),
-        pytest.param(NET + "\nsize = 3\n", ":size", SpecError, "'size' is a int, not an nn.Module", None, id="not-model"),
         pytest.param(
-            NET + "\ndef build_model():\n    return 3\n", "", SpecError, r"build_model\(\) returned a int", None, id="factory-int"
+            "x = 1\n",
+            "",
+            SpecError,
+            "no model found: define `model = <nn.Module>`",
+            None,
+            id="no-model",
+        ),
+        pytest.param(NET, ":Missing", SpecError, "defines no 'Missing'", None, id="missing-name"),
+        pytest.param(
+            NET + "\nsize = 3\n",
+            ":size",
+            SpecError,
+            "'size' is a int, not an nn.Module",
+            None,
+            id="not-model",
+        ),
+        pytest.param(
+            NET + "\ndef build_model():\n    return 3\n",
+            "",
+            SpecError,
+            r"build_model\(\) returned a int",
+            None,
+            id="factory-int",
         ),
         pytest.param("import torch\n\ndef f(:\n", "", SpecError, "syntax error", 3, id="syntax"),
-        pytest.param("x = 1\nraise ValueError('boom')\n", "", BuildError, "importing the file raised ValueError: boom", 2, id="raises"),
-        pytest.param("import sys\nsys.exit(4)\n", "", BuildError, "importing the file raised SystemExit: 4", 2, id="exit"),
+        pytest.param(
+            "x = 1\nraise ValueError('boom')\n",
+            "",
+            BuildError,
+            "importing the file raised ValueError: boom",
+            2,
+            id="raises",
+        ),
+        pytest.param(
+            "import sys\nsys.exit(4)\n",
+            "",
+            BuildError,
+            "importing the file raised SystemExit: 4",
+            2,
+            id="exit",
+        ),
         pytest.param(
             NET.replace("hidden=8", "hidden"),
             "",
@@ -258,7 +312,14 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
             8,
             id="constructor-raises",
         ),
-        pytest.param("model = __import__('torch').nn.Linear(2, 2)\n", "", SpecError, "no sample batch: pass --input-shape", None, id="no-input"),
+        pytest.param(
+            "model = __import__('torch').nn.Linear(2, 2)\n",
+            "",
+            SpecError,
+            "no sample batch: pass --input-shape",
+            None,
+            id="no-input",
+        ),
         pytest.param(
             "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = 3\n",
             "",
@@ -268,7 +329,8 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
             id="bad-example",
         ),
         pytest.param(
-            "import torch\nmodel = torch.nn.Linear(2, 2)\ndef example_input():\n    raise KeyError('x')\n",
+            "import torch\nmodel = torch.nn.Linear(2, 2)\n"
+            "def example_input():\n    raise KeyError('x')\n",
             "",
             BuildError,
             "example_input\\(\\) raised KeyError: 'x'",
@@ -278,7 +340,12 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
     ],
 )
 def test_python_spec_errors(
-    write: Write, text: str, reference_suffix: str, error: type[LinearcliError], message: str, line: int | None
+    write: Write,
+    text: str,
+    reference_suffix: str,
+    error: type[LinearcliError],
+    message: str,
+    line: int | None,
 ) -> None:
     path = write("spec.py", text)
     with pytest.raises(error, match=message) as caught:
@@ -297,20 +364,36 @@ def test_instance_takes_no_args(write: Write) -> None:
     ("example", "shapes", "dtypes"),
     [
         pytest.param("torch.randn(5, 2)", [(5, 2)], [torch.float32], id="tensor"),
-        pytest.param("(torch.randn(5, 2), torch.ones(5, 2))", [(5, 2), (5, 2)], [torch.float32] * 2, id="tuple"),
-        pytest.param("lambda: torch.zeros(1, 2, dtype=torch.float64)", [(1, 2)], [torch.float32], id="callable"),
+        pytest.param(
+            "(torch.randn(5, 2), torch.ones(5, 2))",
+            [(5, 2), (5, 2)],
+            [torch.float32] * 2,
+            id="tuple",
+        ),
+        pytest.param(
+            "lambda: torch.zeros(1, 2, dtype=torch.float64)",
+            [(1, 2)],
+            [torch.float32],
+            id="callable",
+        ),
         pytest.param("torch.arange(6).reshape(3, 2)", [(3, 2)], [torch.int64], id="integer-kept"),
     ],
 )
-def test_example_input_forms(write: Write, example: str, shapes: list[tuple[int, ...]], dtypes: list[torch.dtype]) -> None:
-    path = write("ex.py", f"import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = {example}\n")
+def test_example_input_forms(
+    write: Write, example: str, shapes: list[tuple[int, ...]], dtypes: list[torch.dtype]
+) -> None:
+    path = write(
+        "ex.py", f"import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = {example}\n"
+    )
     _, inputs, _ = built(path)
     assert [tuple(x.shape) for x in inputs] == shapes
     assert [x.dtype for x in inputs] == dtypes
 
 
 def test_batch_size_needs_input_shape_with_example_input(write: Write) -> None:
-    path = write("ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n")
+    path = write(
+        "ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n"
+    )
     with pytest.raises(SpecError, match="--batch-size needs --input-shape"):
         built(path, batch_size=4)
     _, inputs, _ = built(path, batch_size=4, input_shapes=((2,),))
@@ -318,7 +401,9 @@ def test_batch_size_needs_input_shape_with_example_input(write: Write) -> None:
 
 
 def test_python_dtype_option_converts_model_and_inputs(write: Write) -> None:
-    path = write("ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n")
+    path = write(
+        "ex.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = torch.randn(5, 2)\n"
+    )
     model, inputs, _ = built(path, dtype="float64")
     assert model.weight.dtype == torch.float64 and inputs[0].dtype == torch.float64
 
@@ -343,3 +428,25 @@ def test_importable_module_reference(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert sources["fc1"] == str(Path("zoo_pkg") / "nets.py") + ":9"  # NET written unstripped
     with pytest.raises(SpecError, match="cannot import module 'zoo_pkg.absent'"):
         built("zoo_pkg.absent:Net", input_shapes=((4,),))
+
+
+def test_modules_inside_a_layer_inherit_its_line(write: Write) -> None:
+    path = write(
+        "enc.yaml",
+        """
+        input: {shape: [5, 8]}
+        model:
+          proj: {Linear: [8, 8]}
+          encoder:
+            TransformerEncoderLayer: {d_model: 8, nhead: 2, dim_feedforward: 16, batch_first: true}
+        """,
+    )
+    _, _, sources = built(path)
+    assert (
+        sources["encoder"]
+        == sources["encoder.linear1"]
+        == sources["encoder.self_attn.out_proj"]
+        == f"{path}:4"
+    )
+    assert sources["proj"] == f"{path}:3"
+    assert "(model)" not in sources  # the wrapper Sequential was not written by the user

@@ -35,14 +35,28 @@ def test_inspect_json_has_the_facts_in_the_schema(cli: Cli) -> None:
     assert result.exit_code == 0
     data = result.json()
     assert (data["schema_version"], data["spec"], data["ok"]) == (1, "specs/mlp.yaml", True)
-    assert (data["device"], data["dtype"], data["inputs"], data["output_shape"]) == ("cpu", "float32", [[3, 784]], [3, 10])
+    assert (data["device"], data["dtype"], data["inputs"], data["output_shape"]) == (
+        "cpu",
+        "float32",
+        [[3, 784]],
+        [3, 10],
+    )
     hidden, output = data["layers"]
-    assert (hidden["name"], hidden["in_features"], hidden["out_features"], hidden["params"]) == ("hidden", 784, 256, 200_960)
+    assert (hidden["name"], hidden["in_features"], hidden["out_features"], hidden["params"]) == (
+        "hidden",
+        784,
+        256,
+        200_960,
+    )
     assert hidden["weight_shape"] == [256, 784] and hidden["bias_shape"] == [256]
     assert hidden["init_bound"] == pytest.approx(0.03571, abs=5e-6)
     assert hidden["input_shape"] == [3, 784] and hidden["output_shape"] == [3, 256]
     assert (hidden["calls"], hidden["status"], hidden["source"]) == (1, "ok", "specs/mlp.yaml:5")
-    assert (output["name"], output["params"], output["source"]) == ("output", 2_570, "specs/mlp.yaml:7")
+    assert (output["name"], output["params"], output["source"]) == (
+        "output",
+        2_570,
+        "specs/mlp.yaml:7",
+    )
     assert data["totals"]["linear_params"] == data["totals"]["params"] == 203_530
     assert data["diagnostics"] == []
 
@@ -75,7 +89,9 @@ def test_warnings_exit_0_and_1_with_strict(cli: Cli) -> None:
 def test_input_shape_and_batch_size(cli: Cli) -> None:
     data = cli("inspect", "specs/mlp.yaml", "-i", "784", "-b", "5", "-f", "json").json()
     assert data["inputs"] == [[5, 784]] and data["layers"][0]["output_shape"] == [5, 256]
-    data = cli("inspect", "specs/cnn.yaml", "--input-shape", "3x32x32", "--batch-size", "1", "-f", "json").json()
+    data = cli(
+        "inspect", "specs/cnn.yaml", "--input-shape", "3x32x32", "--batch-size", "1", "-f", "json"
+    ).json()
     assert data["inputs"] == [[1, 3, 32, 32]]
 
 
@@ -108,7 +124,11 @@ def test_several_input_shapes(cli: Cli, write: Write) -> None:
     [
         pytest.param(["-i", "3,a"], "'3,a' is not a shape", id="shape-text"),
         pytest.param(["-i", "3,0"], "a shape is one or more positive integers", id="shape-zero"),
-        pytest.param(["-b", "0"], "'--batch-size' / '-b': Input should be greater than or equal to 1", id="batch-zero"),
+        pytest.param(
+            ["-b", "0"],
+            "'--batch-size' / '-b': Input should be greater than or equal to 1",
+            id="batch-zero",
+        ),
         pytest.param(["--dtype", "int8"], "'int8' is not one of", id="dtype"),
         pytest.param(["--format", "xml"], "'xml' is not one of", id="format"),
         pytest.param(["--arg", "novalue"], "'novalue' is not KEY=VALUE", id="arg"),
@@ -131,7 +151,9 @@ def test_dtype(cli: Cli, dtype: str) -> None:
 
 def test_seed(cli: Cli) -> None:
     def weight_range(*args: str) -> list[float]:
-        return cli("inspect", "specs/mlp.yaml", "-f", "json", *args).json()["layers"][0]["weight_range"]
+        return cli("inspect", "specs/mlp.yaml", "-f", "json", *args).json()["layers"][0][
+            "weight_range"
+        ]
 
     assert weight_range() == weight_range("--seed", "0")
     assert weight_range("--seed", "3") == weight_range("--seed", "3")
@@ -171,7 +193,9 @@ def test_arg_reaches_the_factory(cli: Cli, write: Write) -> None:
             return nn.Sequential(nn.Linear(4, hidden, bias=bias), nn.Linear(hidden, 1))
         """,
     )
-    data = cli("inspect", str(path), "-i", "4", "--arg", "hidden=32", "--arg", "bias=false", "-f", "json").json()
+    data = cli(
+        "inspect", str(path), "-i", "4", "--arg", "hidden=32", "--arg", "bias=false", "-f", "json"
+    ).json()
     first, second = data["layers"]
     assert (first["out_features"], first["bias_shape"], first["params"]) == (32, None, 128)
     assert second["in_features"] == 32
@@ -181,8 +205,14 @@ def test_arg_reaches_the_factory(cli: Cli, write: Write) -> None:
     ("args", "stderr"),
     [
         pytest.param(["absent.yaml"], "absent.yaml: error: no such file\n", id="missing"),
-        pytest.param(["tests/data/wrong_in_features.yaml", "--arg", "a=1"], "--arg applies to Python specs only", id="arg-yaml"),
-        pytest.param(["specs/mlp.py", "-b", "4"], "--batch-size needs --input-shape", id="batch-example"),
+        pytest.param(
+            ["tests/data/wrong_in_features.yaml", "--arg", "a=1"],
+            "--arg applies to Python specs only",
+            id="arg-yaml",
+        ),
+        pytest.param(
+            ["specs/mlp.py", "-b", "4"], "--batch-size needs --input-shape", id="batch-example"
+        ),
         pytest.param(["specs/mlp.yaml", "-d", "tpu"], "unknown device 'tpu'", id="device"),
     ],
 )
@@ -199,11 +229,23 @@ def test_could_not_check_exits_2_with_one_line(cli: Cli, args: list[str], stderr
     ("text", "location", "message"),
     [
         pytest.param("model:\n  fc: {Linear: [1, 2]\n", ":3", "invalid YAML", id="yaml"),
-        pytest.param("input: {shape: [3]}\nmodel:\n  fc: Linaer\n", ":3", "did you mean 'Linear'?", id="unknown-type"),
-        pytest.param("input: {shape: [3]}\nmodel:\n  fc: {Linear: [3, -1]}\n", ":3", "Linear(3, -1) failed", id="arguments"),
+        pytest.param(
+            "input: {shape: [3]}\nmodel:\n  fc: Linaer\n",
+            ":3",
+            "did you mean 'Linear'?",
+            id="unknown-type",
+        ),
+        pytest.param(
+            "input: {shape: [3]}\nmodel:\n  fc: {Linear: [3, -1]}\n",
+            ":3",
+            "Linear(3, -1) failed",
+            id="arguments",
+        ),
     ],
 )
-def test_yaml_errors_name_file_and_line(cli: Cli, write: Write, text: str, location: str, message: str) -> None:
+def test_yaml_errors_name_file_and_line(
+    cli: Cli, write: Write, text: str, location: str, message: str
+) -> None:
     path = write("bad.yaml", text)
     result = cli("inspect", str(path))
     assert result.exit_code == 2
@@ -215,7 +257,9 @@ def test_python_spec_errors_exit_2(cli: Cli, write: Write) -> None:
     path = write("boom.py", "import torch\n\nraise ImportError('no such thing')\n")
     result = cli("inspect", str(path))
     assert result.exit_code == 2
-    assert result.stderr == f"{path}:3: error: importing the file raised ImportError: no such thing\n"
+    assert (
+        result.stderr == f"{path}:3: error: importing the file raised ImportError: no such thing\n"
+    )
     path = write("empty.py", "x = 1\n")
     assert "no model found" in cli("inspect", str(path)).stderr
 
@@ -267,7 +311,19 @@ def test_version_and_help(cli: Cli) -> None:
     top = cli("--help")
     assert top.exit_code == 0 and "inspect" in top.stdout and "Exit codes" in top.stdout
     help_text = " ".join(cli("inspect", "--help").stdout.replace("│", " ").split())
-    for option in ("--input-shape", "-i", "--batch-size", "-b", "--device", "--dtype", "--seed", "--format", "--strict", "--arg", "--debug"):
+    for option in (
+        "--input-shape",
+        "-i",
+        "--batch-size",
+        "-b",
+        "--device",
+        "--dtype",
+        "--seed",
+        "--format",
+        "--strict",
+        "--arg",
+        "--debug",
+    ):
         assert option in help_text
     assert "cpu, cuda, cuda:N, meta or auto" in help_text
 
@@ -276,7 +332,9 @@ def test_version_and_help(cli: Cli) -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=environ_without_color(), timeout=120)
+    return subprocess.run(
+        args, capture_output=True, text=True, cwd=ROOT, env=environ_without_color(), timeout=120
+    )
 
 
 def test_console_script_and_module_print_the_same_table() -> None:
@@ -297,6 +355,12 @@ def test_no_color_is_respected_and_json_pipes_cleanly() -> None:
 
 
 def test_help_does_not_import_torch() -> None:
-    code = "import sys; from linearcli.cli import main; sys.argv = ['linearcli', '--help']\ntry:\n main()\nexcept SystemExit: pass\nprint('torch' in sys.modules, file=sys.stderr)"
+    code = (
+        "import sys\n"
+        "from linearcli.cli import main\n"
+        "sys.argv = ['linearcli', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, file=sys.stderr)\n"
+    )
     result = run(sys.executable, "-c", code)
     assert result.stderr.strip() == "False"

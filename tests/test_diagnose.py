@@ -42,10 +42,19 @@ def test_a_clean_trace_has_no_findings() -> None:
 
 
 def test_a_linear_never_called_is_a_warning_with_a_fix_and_its_source() -> None:
-    (finding,) = diagnose(make_trace(record("fc", RAN), record("spare", ())), {"spare": "net.py:12"})
-    assert (finding.severity, finding.code, finding.layer, finding.source) == ("warning", "not-called", "spare", "net.py:12")
+    (finding,) = diagnose(
+        make_trace(record("fc", RAN), record("spare", ())), {"spare": "net.py:12"}
+    )
+    assert (finding.severity, finding.code, finding.layer, finding.source) == (
+        "warning",
+        "not-called",
+        "spare",
+        "net.py:12",
+    )
     assert "spare (Linear 8->4) is never called" in finding.message
-    assert finding.fix is not None and "self.spare" in finding.fix and "36 parameters" in finding.fix
+    assert (
+        finding.fix is not None and "self.spare" in finding.fix and "36 parameters" in finding.fix
+    )
 
 
 def test_a_linear_used_by_its_parent_is_not_dead() -> None:
@@ -53,7 +62,9 @@ def test_a_linear_used_by_its_parent_is_not_dead() -> None:
 
 
 def test_forward_error_comes_first_and_skipped_layers_are_info() -> None:
-    failure = ForwardFailure("fc1", "Linear", "RuntimeError", "mat1 and mat2 shapes cannot be multiplied (2x8 and 5x4)")
+    failure = ForwardFailure(
+        "fc1", "Linear", "RuntimeError", "mat1 and mat2 shapes cannot be multiplied (2x8 and 5x4)"
+    )
     findings = diagnose(
         make_trace(record("fc1", (LinearCall((2, 8), None),)), record("fc2", ()), failure=failure),
         {"fc1": "m.yaml:3", "fc2": "m.yaml:4"},

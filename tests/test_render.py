@@ -87,7 +87,9 @@ def test_names_and_messages_are_never_markup(mlp: Report) -> None:
     hostile = replace(mlp.layers[0], name="[bold red]x[/bold red]", type="[link=http://e.invalid]T")
     report = replace(mlp, spec="[blink]spec.yaml", layers=(hostile,))
     out = io.StringIO()
-    Console(file=out, width=200, force_terminal=True, color_system="standard").print(render_table(report))
+    Console(file=out, width=200, force_terminal=True, color_system="standard").print(
+        render_table(report)
+    )
     text = out.getvalue()
     assert "[bold red]x[/bold red]" in text
     assert "[link=http://e.invalid]T" in text
@@ -96,7 +98,13 @@ def test_names_and_messages_are_never_markup(mlp: Report) -> None:
 
 @pytest.mark.parametrize(
     ("shape", "text"),
-    [((3, 784), "(3, 784)"), ((256,), "(256,)"), ((), "()"), (None, "-"), ((2, 16, 64), "(2, 16, 64)")],
+    [
+        ((3, 784), "(3, 784)"),
+        ((256,), "(256,)"),
+        ((), "()"),
+        (None, "-"),
+        ((2, 16, 64), "(2, 16, 64)"),
+    ],
 )
 def test_format_shape(shape: tuple[int, ...] | None, text: str) -> None:
     assert format_shape(shape) == text
@@ -104,7 +112,13 @@ def test_format_shape(shape: tuple[int, ...] | None, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("count", "text"),
-    [(0, "0 B"), (1023, "1,023 B"), (814_120, "795.0 KiB"), (2**20, "1.0 MiB"), (3 * 2**40, "3.0 TiB")],
+    [
+        (0, "0 B"),
+        (1023, "1,023 B"),
+        (814_120, "795.0 KiB"),
+        (2**20, "1.0 MiB"),
+        (3 * 2**40, "3.0 TiB"),
+    ],
 )
 def test_format_bytes(count: int, text: str) -> None:
     assert format_bytes(count) == text

@@ -22,7 +22,13 @@ LAYER = LayerReport(
     status="ok",
     source="specs/mlp.yaml:5",
 )
-TOTALS = Totals(linear_layers=1, linear_params=200_960, params=200_960, trainable_params=200_960, param_bytes=803_840)
+TOTALS = Totals(
+    linear_layers=1,
+    linear_params=200_960,
+    params=200_960,
+    trainable_params=200_960,
+    param_bytes=803_840,
+)
 
 
 def report(*diagnostics: Diagnostic) -> Report:
@@ -45,7 +51,8 @@ ERROR = Diagnostic("error", "forward-error", "fc", "boom")
 def test_to_dict_is_the_json_schema_field_by_field() -> None:
     data = report(WARNING).to_dict()
     assert list(data) == [
-        "schema_version", "spec", "device", "dtype", "inputs", "output_shape", "ok", "layers", "totals", "diagnostics",
+        "schema_version", "spec", "device", "dtype", "inputs",
+        "output_shape", "ok", "layers", "totals", "diagnostics",
     ]  # fmt: skip
     assert data["schema_version"] == SCHEMA_VERSION == 1
     assert (data["spec"], data["device"], data["dtype"]) == ("specs/mlp.yaml", "cpu", "float32")
@@ -99,7 +106,9 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
         pytest.param((Diagnostic("info", "note", None, "fyi"),), True, False, False, id="info"),
     ],
 )
-def test_ok_and_failed(diagnostics: tuple[Diagnostic, ...], ok: bool, failed: bool, failed_strict: bool) -> None:
+def test_ok_and_failed(
+    diagnostics: tuple[Diagnostic, ...], ok: bool, failed: bool, failed_strict: bool
+) -> None:
     result = report(*diagnostics)
     assert result.ok is ok
     assert result.failed() is failed

@@ -31,7 +31,10 @@ def test_mlp_spec_reads_every_layer_with_its_line(write: Write) -> None:
             LayerSpec(name="hidden", type_name="Linear", line=3, args=(784, 256)),
             LayerSpec(name="act", type_name="Sigmoid", line=4),
             LayerSpec(
-                name="output", type_name="Linear", line=5, kwargs={"in_features": 256, "out_features": 10}
+                name="output",
+                type_name="Linear",
+                line=5,
+                kwargs={"in_features": 256, "out_features": 10},
             ),
             LayerSpec(name="probs", type_name="Softmax", line=6, args=(1,)),
         ),
@@ -71,7 +74,10 @@ def test_sequential_nests_with_mapping_and_list(write: Write) -> None:
     assert (block.name, block.type_name, block.line) == ("block", "Sequential", 2)
     fc, inner = block.children
     assert (fc.name, fc.line, fc.args) == ("fc", 4, (4, 4))
-    assert [(c.name, c.type_name, c.line) for c in inner.children] == [("0", "Tanh", 7), ("1", "Linear", 8)]
+    assert [(c.name, c.type_name, c.line) for c in inner.children] == [
+        ("0", "Tanh", 7),
+        ("1", "Linear", 8),
+    ]
 
 
 def test_null_arguments_mean_no_arguments(write: Write) -> None:
@@ -82,7 +88,10 @@ def test_null_arguments_mean_no_arguments(write: Write) -> None:
 
 
 def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
-    path = write("ids.yaml", "input: {shape: 16, dtype: int64, high: 1000}\nmodel: [{Embedding: [1000, 8]}]\n")
+    path = write(
+        "ids.yaml",
+        "input: {shape: 16, dtype: int64, high: 1000}\nmodel: [{Embedding: [1000, 8]}]\n",
+    )
     spec = load_spec(str(path))
     assert isinstance(spec, YamlSpec)
     assert spec.input == InputSpec(shape=(16,), batch_size=None, dtype="int64", high=1000, line=1)
@@ -94,19 +103,42 @@ def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
         pytest.param("", None, ["the file is empty"], id="empty"),
         pytest.param("- 1\n- 2\n", 1, ["a spec is a mapping"], id="not-a-mapping"),
         pytest.param("input: {shape: [3]}\n", 1, ["no `model:` key"], id="no-model"),
-        pytest.param("model: [ReLU]\nlayers: []\n", 2, ["unknown top-level key `layers`"], id="unknown-top-key"),
+        pytest.param(
+            "model: [ReLU]\nlayers: []\n",
+            2,
+            ["unknown top-level key `layers`"],
+            id="unknown-top-key",
+        ),
         pytest.param("model:\n  fc: {Linear: [1, 2]\n", 3, ["invalid YAML"], id="yaml-syntax"),
         pytest.param("model: {}\n", 1, ["model has no layers"], id="no-layers"),
         pytest.param("model: 3\n", 1, ["model must be a mapping"], id="model-scalar"),
         pytest.param(
-            "model:\n  fc: {Linear: [1, 2]}\n  fc: ReLU\n", 3, ["duplicate key 'fc'", "first on line 2"], id="duplicate"
+            "model:\n  fc: {Linear: [1, 2]}\n  fc: ReLU\n",
+            3,
+            ["duplicate key 'fc'", "first on line 2"],
+            id="duplicate",
         ),
         pytest.param(
-            "model:\n  fc: {Linear: [1, 2], bias: false}\n", 2, ["layer 'fc' has 2 keys", "Linear", "bias"], id="two-keys"
+            "model:\n  fc: {Linear: [1, 2], bias: false}\n",
+            2,
+            ["layer 'fc' has 2 keys", "Linear", "bias"],
+            id="two-keys",
         ),
-        pytest.param("model:\n  fc: [1, 2]\n", 2, ["layer 'fc' must be a type name"], id="layer-list"),
-        pytest.param("model:\n  a.b: ReLU\n", 2, ["'a.b' must be non-empty and contain no '.'"], id="dotted-name"),
-        pytest.param("model:\n  fc: 'not a type'\n", 2, ["'not a type' is not a layer type name"], id="bad-type"),
+        pytest.param(
+            "model:\n  fc: [1, 2]\n", 2, ["layer 'fc' must be a type name"], id="layer-list"
+        ),
+        pytest.param(
+            "model:\n  a.b: ReLU\n",
+            2,
+            ["'a.b' must be non-empty and contain no '.'"],
+            id="dotted-name",
+        ),
+        pytest.param(
+            "model:\n  fc: 'not a type'\n",
+            2,
+            ["'not a type' is not a layer type name"],
+            id="bad-type",
+        ),
         pytest.param(
             "model:\n  fc: {Linear: !!python/name:os.system []}\n",
             2,
@@ -119,19 +151,65 @@ def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
             ["YAML tag", "python/object/apply:os.system", "not allowed"],
             id="python-tag-on-argument",
         ),
-        pytest.param("model:\n  fc: !custom ReLU\n", 2, ["YAML tag '!custom' is not allowed"], id="local-tag"),
-        pytest.param("model:\n  s: {Sequential: []}\n", 2, ["Sequential 's' has no layers"], id="empty-sequential"),
-        pytest.param("input: [784]\nmodel: [ReLU]\n", 1, ["input must be a mapping"], id="input-list"),
-        pytest.param("input: {batch_size: 2}\nmodel: [ReLU]\n", 1, ["input has no `shape`"], id="input-no-shape"),
-        pytest.param("input: {shape: [0, 3]}\nmodel: [ReLU]\n", 1, ["list of positive integers"], id="zero-size"),
-        pytest.param("input: {shape: [3], batch: 2}\nmodel: [ReLU]\n", 1, ["unknown input key `batch`"], id="input-key"),
-        pytest.param("input: {shape: [3], batch_size: -1}\nmodel: [ReLU]\n", 1, ["batch_size must be a positive"], id="batch"),
-        pytest.param("input: {shape: [3], dtype: int8}\nmodel: [ReLU]\n", 1, ["input dtype 'int8' is not one of"], id="dtype"),
-        pytest.param("input: {shape: [3], dtype: int64}\nmodel: [ReLU]\n", 1, ["needs `high`"], id="ids-without-high"),
-        pytest.param("input: {shape: [3], high: 5}\nmodel: [ReLU]\n", 1, ["`high` applies only to integer"], id="high-float"),
+        pytest.param(
+            "model:\n  fc: !custom ReLU\n", 2, ["YAML tag '!custom' is not allowed"], id="local-tag"
+        ),
+        pytest.param(
+            "model:\n  s: {Sequential: []}\n",
+            2,
+            ["Sequential 's' has no layers"],
+            id="empty-sequential",
+        ),
+        pytest.param(
+            "input: [784]\nmodel: [ReLU]\n", 1, ["input must be a mapping"], id="input-list"
+        ),
+        pytest.param(
+            "input: {batch_size: 2}\nmodel: [ReLU]\n",
+            1,
+            ["input has no `shape`"],
+            id="input-no-shape",
+        ),
+        pytest.param(
+            "input: {shape: [0, 3]}\nmodel: [ReLU]\n",
+            1,
+            ["list of positive integers"],
+            id="zero-size",
+        ),
+        pytest.param(
+            "input: {shape: [3], batch: 2}\nmodel: [ReLU]\n",
+            1,
+            ["unknown input key `batch`"],
+            id="input-key",
+        ),
+        pytest.param(
+            "input: {shape: [3], batch_size: -1}\nmodel: [ReLU]\n",
+            1,
+            ["batch_size must be a positive"],
+            id="batch",
+        ),
+        pytest.param(
+            "input: {shape: [3], dtype: int8}\nmodel: [ReLU]\n",
+            1,
+            ["input dtype 'int8' is not one of"],
+            id="dtype",
+        ),
+        pytest.param(
+            "input: {shape: [3], dtype: int64}\nmodel: [ReLU]\n",
+            1,
+            ["needs `high`"],
+            id="ids-without-high",
+        ),
+        pytest.param(
+            "input: {shape: [3], high: 5}\nmodel: [ReLU]\n",
+            1,
+            ["`high` applies only to integer"],
+            id="high-float",
+        ),
     ],
 )
-def test_invalid_yaml_specs_name_the_line(write: Write, text: str, line: int | None, fragments: list[str]) -> None:
+def test_invalid_yaml_specs_name_the_line(
+    write: Write, text: str, line: int | None, fragments: list[str]
+) -> None:
     path = write("bad.yaml", text)
     with pytest.raises(SpecError) as caught:
         load_spec(str(path))
@@ -155,8 +233,12 @@ def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("reference", "expected"),
     [
-        pytest.param("pkg.models:Net", PythonSpec("pkg.models:Net", None, "pkg.models", "Net"), id="module"),
-        pytest.param("models:build", PythonSpec("models:build", None, "models", "build"), id="top-module"),
+        pytest.param(
+            "pkg.models:Net", PythonSpec("pkg.models:Net", None, "pkg.models", "Net"), id="module"
+        ),
+        pytest.param(
+            "models:build", PythonSpec("models:build", None, "models", "build"), id="top-module"
+        ),
     ],
 )
 def test_importable_references(reference: str, expected: PythonSpec) -> None:
@@ -178,7 +260,9 @@ def test_file_references(write: Write) -> None:
         pytest.param("model", "not a spec", id="no-suffix"),
     ],
 )
-def test_bad_references(reference: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_references(
+    reference: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "net.py").write_text("x = 1\n")
     with pytest.raises(SpecError, match=message):
@@ -194,5 +278,7 @@ def test_reading_a_spec_does_not_import_torch(write: Write) -> None:
         "import sys; from linearcli.spec import load_spec; "
         f"load_spec({str(path)!r}); print('torch' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

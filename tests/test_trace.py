@@ -21,7 +21,12 @@ def hook_count(model: nn.Module) -> int:
 def test_records_shapes_calls_and_counts() -> None:
     recorded = trace(mlp(), (torch.randn(3, 784),))
     hidden, output = recorded.linears
-    assert (hidden.name, hidden.type_name, hidden.in_features, hidden.out_features) == ("0", "Linear", 784, 256)
+    assert (hidden.name, hidden.type_name, hidden.in_features, hidden.out_features) == (
+        "0",
+        "Linear",
+        784,
+        256,
+    )
     assert hidden.weight_shape == (256, 784) and hidden.bias_shape == (256,)
     assert hidden.params == 784 * 256 + 256 == 200_960
     assert hidden.calls == (LinearCall((3, 784), (3, 256)),)
@@ -29,8 +34,15 @@ def test_records_shapes_calls_and_counts() -> None:
     assert output.params == 2_570
     bound = 1 / math.sqrt(784)
     assert hidden.weight_range is not None
-    assert -bound <= hidden.weight_range[0] < -0.9 * bound and 0.9 * bound < hidden.weight_range[1] <= bound
-    assert (recorded.params, recorded.trainable_params, recorded.linear_params) == (203_530, 203_530, 203_530)
+    assert (
+        -bound <= hidden.weight_range[0] < -0.9 * bound
+        and 0.9 * bound < hidden.weight_range[1] <= bound
+    )
+    assert (recorded.params, recorded.trainable_params, recorded.linear_params) == (
+        203_530,
+        203_530,
+        203_530,
+    )
     assert recorded.param_bytes == 203_530 * 4
     assert recorded.input_shapes == ((3, 784),) and recorded.output_shape == (3, 10)
     assert (recorded.device, recorded.dtype, recorded.failure) == ("cpu", "float32", None)
@@ -93,7 +105,12 @@ def test_lazy_linear_reports_inferred_in_features_and_its_built_type() -> None:
     model = nn.Sequential(nn.Flatten(), nn.LazyLinear(10), nn.LazyLinear(3))
     recorded = trace(model, (torch.randn(4, 2, 5),))
     first, second = recorded.linears
-    assert (first.type_name, first.in_features, first.weight_shape, first.params) == ("LazyLinear", 10, (10, 10), 110)
+    assert (first.type_name, first.in_features, first.weight_shape, first.params) == (
+        "LazyLinear",
+        10,
+        (10, 10),
+        110,
+    )
     assert (second.type_name, second.in_features, second.params) == ("LazyLinear", 10, 33)
 
 
@@ -109,7 +126,12 @@ def test_lazy_linear_that_never_ran_has_no_values() -> None:
 
     recorded = trace(Unused(), (torch.randn(1, 2),))
     spare = recorded.linears[1]
-    assert (spare.in_features, spare.weight_shape, spare.params, spare.weight_range) == (0, (7, 0), 0, None)
+    assert (spare.in_features, spare.weight_shape, spare.params, spare.weight_range) == (
+        0,
+        (7, 0),
+        0,
+        None,
+    )
     assert spare.calls == ()
     assert recorded.params == 6
 
@@ -127,7 +149,13 @@ def test_multihead_attention_out_proj_is_used_by_its_parent() -> None:
 @pytest.mark.parametrize(
     ("model", "culprit", "culprit_type", "exception"),
     [
-        pytest.param(nn.Sequential(nn.Linear(4, 8), nn.Linear(5, 2)), "1", "Linear", "RuntimeError", id="linear"),
+        pytest.param(
+            nn.Sequential(nn.Linear(4, 8), nn.Linear(5, 2)),
+            "1",
+            "Linear",
+            "RuntimeError",
+            id="linear",
+        ),
         pytest.param(
             nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 3)), nn.Flatten()),
             "0.0",
@@ -167,7 +195,10 @@ def test_failure_in_the_models_own_code_and_after_a_caught_exception() -> None:
     recorded = trace(Careful(), (torch.randn(2, 4),))
     assert recorded.failure is not None
     assert (recorded.failure.module, recorded.failure.module_type) == (ROOT_NAME, "Careful")
-    assert (recorded.failure.exception_type, recorded.failure.message) == ("AssertionError", "expected 5 features")
+    assert (recorded.failure.exception_type, recorded.failure.message) == (
+        "AssertionError",
+        "expected 5 features",
+    )
     rows = {r.name: r for r in recorded.linears}
     assert rows["wrong"].calls == (LinearCall((2, 4), None),)
     assert rows["fc"].calls == (LinearCall((2, 4), (2, 4)),)

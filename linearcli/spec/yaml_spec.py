@@ -29,7 +29,18 @@ CONTAINER = "Sequential"
 # YAML's own data types: anything else (!!python/..., local !tags) is refused.
 _DATA_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "seq", "map", "binary", "timestamp", "merge")
+    for name in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "seq",
+        "map",
+        "binary",
+        "timestamp",
+        "merge",
+    )
 )
 
 
@@ -100,7 +111,9 @@ class _Reader:
                 continue
             seen.add(id(node))
             if node.tag not in _DATA_TAGS:
-                raise self.error(f"YAML tag {node.tag!r} is not allowed: a spec is plain data", node)
+                raise self.error(
+                    f"YAML tag {node.tag!r} is not allowed: a spec is plain data", node
+                )
             if isinstance(node, SequenceNode):
                 pending.extend(node.value)
             elif isinstance(node, MappingNode):

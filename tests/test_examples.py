@@ -1,0 +1,133 @@
+"""Every spec in specs/ runs, with the numbers a reader can check by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT, Result
+
+Cli = Callable[..., Result]
+
+pytestmark = pytest.mark.usefixtures("in_repo")
+
+
+def report(cli: Cli, spec: str, *args: str) -> dict[str, Any]:
+    result = cli("inspect", spec, "-f", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, Any] = result.json()
+    return data
+
+
+def rows(data: dict[str, Any], *fields: str) -> list[tuple[Any, ...]]:
+    return [tuple(layer[f] for f in fields) for layer in data["layers"]]
+
+
+FIELDS = (
+    "name",
+    "type",
+    "in_features",
+    "out_features",
+    "params",
+    "input_shape",
+    "output_shape",
+    "status",
+)
+
+
+def test_mlp_yaml(cli: Cli) -> None:
+    data = report(cli, "specs/mlp.yaml")
+    assert rows(data, *FIELDS) == [
+        ("hidden", "Linear", 784, 256, 200_960, [3, 784], [3, 256], "ok"),
+        ("output", "Linear", 256, 10, 2_570, [3, 256], [3, 10], "ok"),
+    ]
+    assert [round(layer["init_bound"], 5) for layer in data["layers"]] == [0.03571, 0.0625]
+    assert data["totals"] == {
+        "linear_layers": 2,
+        "linear_params": 203_530,
+        "params": 203_530,
+        "trainable_params": 203_530,
+        "param_bytes": 814_120,
+    }
+
+
+def test_mlp_python_gives_the_same_rows_as_yaml(cli: Cli) -> None:
+    as_yaml, as_python = report(cli, "specs/mlp.yaml"), report(cli, "specs/mlp.py")
+    strip = [{k: v for k, v in layer.items() if k != "source"} for layer in as_yaml["layers"]]
+    assert [
+        {k: v for k, v in layer.items() if k != "source"} for layer in as_python["layers"]
+    ] == strip
+    assert rows(as_python, "source") == [("specs/mlp.py:16",), ("specs/mlp.py:17",)]
+    assert as_python["totals"] == as_yaml["totals"]
+    assert as_python["output_shape"] == as_yaml["output_shape"] == [3, 10]
+
+
+def test_cnn_flattens_before_its_classifier(cli: Cli) -> None:
+    data = report(cli, "specs/cnn.yaml")
+    assert rows(data, *FIELDS) == [
+        ("fc1", "Linear", 2048, 128, 262_272, [2, 2048], [2, 128], "ok"),
+        ("fc2", "Linear", 128, 10, 1_290, [2, 128], [2, 10], "ok"),
+    ]
+    assert data["totals"]["params"] == 448 + 4_640 + 262_272 + 1_290
+    assert data["diagnostics"] == []
+
+
+def test_transformer_linears_work_on_the_last_axis(cli: Cli) -> None:
+    data = report(cli, "specs/transformer.yaml")
+    assert rows(data, "name", "input_shape", "output_shape", "calls", "status", "used_by") == [
+        ("mlp.up", [2, 16, 64], [2, 16, 256], 1, "ok", None),
+        ("mlp.down", [2, 16, 256], [2, 16, 64], 1, "ok", None),
+        ("encoder.self_attn.out_proj", None, None, 0, "ok", "encoder.self_attn"),
+        ("encoder.linear1", [2, 16, 64], [2, 16, 128], 1, "ok", None),
+        ("encoder.linear2", [2, 16, 128], [2, 16, 64], 1, "ok", None),
+        ("head", [2, 16, 64], [2, 16, 1000], 1, "ok", None),
+    ]
+    assert data["inputs"] == [[2, 16]]
+    assert data["totals"]["params"] == 195_688
+    assert data["diagnostics"] == []
+
+
+def test_lazy_head_infers_in_features(cli: Cli) -> None:
+    data = report(cli, "specs/lazy_head.yaml")
+    assert rows(data, *FIELDS) == [
+        ("head", "LazyLinear", 5408, 10, 54_090, [4, 5408], [4, 10], "ok")
+    ]
+    assert data["layers"][0]["weight_shape"] == [10, 5408]
+    assert data["layers"][0]["init_bound"] == pytest.approx(1 / 5408**0.5)
+
+
+@pytest.mark.parametrize(
+    "spec", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.yaml"))
+)
+def test_rows_add_up_to_the_linear_total(cli: Cli, spec: str) -> None:
+    data = report(cli, spec)
+    assert sum(layer["params"] for layer in data["layers"]) == data["totals"]["linear_params"]
+    assert data["totals"]["linear_layers"] == len(data["layers"])
+    assert all(
+        layer["source"] and layer["source"].startswith(f"{spec}:") for layer in data["layers"]
+    )
+
+
+def test_every_example_spec_is_tested() -> None:
+    tested = {"mlp.yaml", "mlp.py", "cnn.yaml", "transformer.yaml", "lazy_head.yaml", "bert.py"}
+    assert {p.name for p in Path(ROOT / "specs").iterdir() if p.is_file()} == tested
+
+
+@pytest.mark.slow
+def test_bert_base_from_transformers(cli: Cli) -> None:
+    pytest.importorskip("transformers")
+    data = report(cli, "specs/bert.py")
+    assert data["totals"]["linear_layers"] == len(data["layers"]) == 73
+    assert data["totals"]["params"] == 109_482_240
+    assert data["inputs"] == [[2, 16]] and data["output_shape"] == [2, 16, 768]
+    by_name = {layer["name"]: layer for layer in data["layers"]}
+    query = by_name["encoder.layer.0.attention.self.query"]
+    assert (query["in_features"], query["out_features"], query["params"]) == (768, 768, 590_592)
+    assert query["input_shape"] == [2, 16, 768] and query["status"] == "ok"
+    assert by_name["encoder.layer.11.intermediate.dense"]["output_shape"] == [2, 16, 3072]
+    assert by_name["pooler.dense"]["input_shape"] == [2, 768]
+    assert query["source"] is not None and "modeling_bert.py:" in query["source"]
+    assert data["diagnostics"] == []
