@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -348,10 +349,25 @@ def test_console_script_and_module_print_the_same_table() -> None:
     assert "200,960" in as_script.stdout
 
 
-def test_no_color_is_respected_and_json_pipes_cleanly() -> None:
+def test_json_pipes_cleanly_with_nothing_on_stderr() -> None:
     result = run(sys.executable, "-m", "linearcli", "inspect", "specs/mlp.yaml", "-f", "json")
     assert json.loads(result.stdout)["totals"]["params"] == 203_530
     assert result.stderr == ""  # no torch or NumPy warning reaches the user
+
+
+COLOUR_CODE = re.compile(r"\x1b\[(?:\d+;)*(?:3[0-9]|9[0-7]|4[0-9]|10[0-7])(?:;\d+)*m")
+
+
+def test_colour_on_a_terminal_and_none_with_no_color() -> None:
+    env = {**environ_without_color(), "FORCE_COLOR": "1"}
+    argv = (sys.executable, "-m", "linearcli", "inspect", "specs/mlp.yaml")
+    coloured = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert "\x1b[32mok" in coloured.stdout  # the status is green on a terminal
+    plain = subprocess.run(
+        argv, capture_output=True, text=True, cwd=ROOT, env={**env, "NO_COLOR": "1"}, timeout=120
+    )
+    assert plain.returncode == 0 and "200,960" in plain.stdout
+    assert COLOUR_CODE.search(plain.stdout) is None
 
 
 def test_help_does_not_import_torch() -> None:

@@ -106,7 +106,7 @@ def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
         pytest.param(
             "model: [ReLU]\nlayers: []\n",
             2,
-            ["unknown top-level key `layers`"],
+            ["unknown key 'layers' in the spec; expected `model`, `input`"],
             id="unknown-top-key",
         ),
         pytest.param("model:\n  fc: {Linear: [1, 2]\n", 3, ["invalid YAML"], id="yaml-syntax"),
@@ -178,7 +178,7 @@ def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
         pytest.param(
             "input: {shape: [3], batch: 2}\nmodel: [ReLU]\n",
             1,
-            ["unknown input key `batch`"],
+            ["unknown key 'batch' in input; expected `shape`, `batch_size`, `dtype`, `high`"],
             id="input-key",
         ),
         pytest.param(

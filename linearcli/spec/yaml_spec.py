@@ -83,13 +83,7 @@ class _Reader:
         self.refuse_foreign_tags(root)
         if not isinstance(root, MappingNode):
             raise self.error("a spec is a mapping with `model:` (and usually `input:`)", root)
-        entries = self.mapping(root, "the spec")
-        unknown = [key for key in entries if key not in TOP_LEVEL_KEYS]
-        if unknown:
-            raise self.error(
-                f"unknown top-level key {_names(unknown)}; expected {_names(TOP_LEVEL_KEYS)}",
-                entries[unknown[0]][0],
-            )
+        entries = self.mapping(root, "the spec", allowed=TOP_LEVEL_KEYS)
         if "model" not in entries:
             raise self.error("the spec has no `model:` key", root)
         model_key, model_node = entries["model"]
@@ -119,8 +113,10 @@ class _Reader:
             elif isinstance(node, MappingNode):
                 pending.extend(item for pair in node.value for item in pair)
 
-    def mapping(self, node: MappingNode, what: str) -> dict[str, tuple[Node, Node]]:
-        """Key -> (key node, value node); keys must be unique strings."""
+    def mapping(
+        self, node: MappingNode, what: str, allowed: tuple[str, ...] | None = None
+    ) -> dict[str, tuple[Node, Node]]:
+        """Key -> (key node, value node); keys must be unique strings (and ``allowed`` ones)."""
         entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
@@ -130,6 +126,10 @@ class _Reader:
                 first = entries[key][0].start_mark.line + 1
                 raise self.error(
                     f"duplicate key {key!r} in {what} (first on line {first})", key_node
+                )
+            if allowed is not None and key not in allowed:
+                raise self.error(
+                    f"unknown key {key!r} in {what}; expected {_names(allowed)}", key_node
                 )
             entries[key] = (key_node, value_node)
         return entries
@@ -197,13 +197,7 @@ class _Reader:
     def input(self, node: Node) -> InputSpec:
         if not isinstance(node, MappingNode):
             raise self.error("input must be a mapping such as {shape: [784], batch_size: 3}", node)
-        entries = self.mapping(node, "input")
-        unknown = [key for key in entries if key not in INPUT_KEYS]
-        if unknown:
-            raise self.error(
-                f"unknown input key {_names(unknown)}; expected {_names(INPUT_KEYS)}",
-                entries[unknown[0]][0],
-            )
+        entries = self.mapping(node, "input", allowed=INPUT_KEYS)
         if "shape" not in entries:
             raise self.error("input has no `shape` (per sample, batch axis excluded)", node)
         shape_node = entries["shape"][1]
