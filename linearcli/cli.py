@@ -163,7 +163,9 @@ def inspect(
             show_default=False,
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
+    ] = False,
 ) -> None:
     """Build the model, run one sample batch and show every nn.Linear."""
     options = RunOptions(
@@ -180,6 +182,10 @@ def inspect(
         from linearcli.render import render_json, render_markdown, render_table
 
         report = inspect_spec(spec, options)
+        if debug:
+            for diagnostic in report.diagnostics:
+                if diagnostic.traceback:
+                    sys.stderr.write(diagnostic.traceback)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:

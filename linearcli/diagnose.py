@@ -1,61 +1,131 @@
-"""Pure functions: trace records -> findings. No torch here, only recorded facts."""
+"""Pure functions: trace records -> findings, each with the numbers of its fix.
+
+No torch here, only recorded facts, so every rule is tested on hand-made records.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
-from linearcli.report import Diagnostic, Severity
-
-if TYPE_CHECKING:
-    from linearcli.trace import LinearRecord, Trace
+from linearcli.records import LinearCall, LinearRecord, Trace
+from linearcli.report import Diagnostic, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+AFTER_RECOVERY = " (found after linearcli replaced an earlier layer's wrong input to keep going)"
 
 
 def diagnose(trace: Trace, sources: Mapping[str, str]) -> tuple[Diagnostic, ...]:
     findings: list[Diagnostic] = []
+    for record in trace.linears:
+        for finding in _unique(_check_call(record, call) for call in record.calls):
+            findings.append(_at(finding, sources.get(record.name)))
+        if not record.calls and record.used_by is None:
+            findings.append(_at(_not_called(record, trace), sources.get(record.name)))
     if trace.failure is not None:
         failure = trace.failure
+        message = (
+            f"the forward pass raised {failure.exception_type} in {failure.module} "
+            f"({failure.module_type}): {failure.message}"
+        )
         findings.append(
             Diagnostic(
                 severity="error",
                 code="forward-error",
                 layer=failure.module,
-                message=(
-                    f"the forward pass raised {failure.exception_type} in {failure.module} "
-                    f"({failure.module_type}): {failure.message}"
-                ),
+                message=message + (AFTER_RECOVERY if failure.after_recovery else ""),
                 source=sources.get(failure.module),
+                traceback=failure.traceback or None,
             )
         )
-    for record in trace.linears:
-        if not record.calls and record.used_by is None:
-            findings.append(_not_called(record, trace, sources))
     return tuple(sorted(findings, key=lambda d: SEVERITY_ORDER[d.severity]))
 
 
-def _not_called(record: LinearRecord, trace: Trace, sources: Mapping[str, str]) -> Diagnostic:
-    severity: Severity = "warning"
+def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
+    shape = call.input_shape
+    if shape is None or not shape or record.in_features == 0:
+        return None
+    received = shape[-1]
+    spatial = len(shape) >= 3
+    flat = math.prod(shape[1:])
+    flattens_to_fit = spatial and flat == record.in_features
+    suffix = AFTER_RECOVERY if call.after_recovery else ""
+    source = call.producer.describe() if call.producer else "an unknown producer"
+    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    product = f"{'*'.join(map(str, shape[1:]))} = {flat}"
+    if received != record.in_features and (flattens_to_fit or (spatial and call.from_feature_map)):
+        if flattens_to_fit:
+            message = (
+                f"{layer} got a {len(shape)}-D input {format_shape(shape)} from {source}: "
+                f"its last axis is {received}, not in_features {record.in_features}, but the "
+                f"axes after the batch multiply to it ({product})"
+            )
+            fix = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}: {product}"
+        else:
+            message = (
+                f"{layer} got an unflattened feature map {format_shape(shape)} from {source}; "
+                f"in_features is {record.in_features}"
+            )
+            fix = (
+                f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name} and set "
+                f"in_features to {product}: {_linear_call(flat, record.out_features)}"
+            )
+        return Diagnostic("error", "unflattened-input", record.name, message + suffix, fix)
+    if received != record.in_features:
+        message = (
+            f"{layer} got {format_shape(shape)} from {source}; in_features is {record.in_features}"
+        )
+        fix = f"set in_features to {received}: {_linear_call(received, record.out_features)}"
+        producer = call.producer
+        if producer is not None and producer.name is not None and producer.features is not None:
+            resized = _linear_call(producer.features[0], record.in_features)
+            fix += f", or change {producer.name}'s out_features to {record.in_features}: {resized}"
+        return Diagnostic("error", "in-features-mismatch", record.name, message + suffix, fix)
+    if spatial and call.from_feature_map:
+        message = (
+            f"{layer} runs on an unflattened feature map {format_shape(shape)} from {source}: "
+            f"it mixes only the last axis ({received} values), separately at every other position"
+        )
+        fix = (
+            f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name} and set in_features "
+            f"to {product}: {_linear_call(flat, record.out_features)}"
+        )
+        return Diagnostic("warning", "unflattened-input", record.name, message + suffix, fix)
+    return None
+
+
+def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
     if trace.failure is not None:
         # Not dead code: the failure stopped the pass before this layer's turn.
-        severity = "info"
         message = (
             f"{record.name} did not run: the forward pass stopped at {trace.failure.module} first"
         )
-        fix = None
-    else:
-        message = f"{record.name} ({_describe(record)}) is never called by the forward pass"
-        fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
-    return Diagnostic(
-        severity=severity,
-        code="not-called",
-        layer=record.name,
-        message=message,
-        fix=fix,
-        source=sources.get(record.name),
+        return Diagnostic("info", "not-called", record.name, message)
+    message = (
+        f"{record.name} ({_linear(record.in_features, record.out_features)}) is never called "
+        "by the forward pass"
     )
+    fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
+    return Diagnostic("warning", "not-called", record.name, message, fix)
 
 
-def _describe(record: LinearRecord) -> str:
-    return f"{record.type_name} {record.in_features}->{record.out_features}"
+def _unique(findings: Iterator[Diagnostic | None]) -> Iterator[Diagnostic]:
+    """A shared Linear called many times with the same wrong input is one finding."""
+    seen: set[tuple[str, str]] = set()
+    for finding in findings:
+        if finding is not None and (finding.code, finding.message) not in seen:
+            seen.add((finding.code, finding.message))
+            yield finding
+
+
+def _at(finding: Diagnostic, source: str | None) -> Diagnostic:
+    return replace(finding, source=source)
+
+
+def _linear(in_features: int, out_features: int) -> str:
+    return f"Linear {in_features}->{out_features}"
+
+
+def _linear_call(in_features: int, out_features: int) -> str:
+    return f"nn.Linear({in_features}, {out_features})"

@@ -17,7 +17,7 @@ from linearcli.spec import load_spec
 if TYPE_CHECKING:
     from torch import nn
 
-    from linearcli.trace import LinearRecord
+    from linearcli.records import LinearRecord
 
 
 def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:

@@ -23,12 +23,9 @@ from linearcli.errors import BuildError, SpecError
 from linearcli.spec import PythonSpec
 from linearcli.trace import ROOT_NAME
 
-# Frames in these are never "the user's line": torch, linearcli and the standard library.
-_LIBRARY_DIRS = (
-    str(Path(torch.__file__).parent),
-    str(Path(__file__).parent),
-    sysconfig.get_paths()["stdlib"],
-)
+_OWN_DIR = str(Path(__file__).parent)
+# Frames in these are never "the user's line": torch and the standard library.
+_LIBRARY_DIRS = (str(Path(torch.__file__).parent), sysconfig.get_paths()["stdlib"])
 
 
 @dataclass(frozen=True)
@@ -203,6 +200,8 @@ def _construction_site(
 ) -> str | None:
     while frame is not None:
         filename = frame.f_code.co_filename
+        if filename.startswith(_OWN_DIR):
+            return None  # back in linearcli's loader: no user code made this module
         inside_own_init = frame.f_locals.get("self") is module
         if (
             not inside_own_init

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from linearcli.report import Diagnostic, LayerReport, Report
+from linearcli.report import LayerReport, Report, format_shape
 
 COLUMNS = (
     "layer",
@@ -54,7 +55,7 @@ def render_json(report: Report) -> str:
 def render_table(report: Report) -> RenderableType:
     parts: list[RenderableType] = [_LayerTable(report), _totals(report)]
     if report.diagnostics:
-        parts.append(_findings(report.diagnostics))
+        parts += [Text(""), _findings(report)]
     return Group(*parts)
 
 
@@ -158,20 +159,33 @@ def _totals(report: Report) -> Text:
     return Text("\n".join(totals_lines(report)))
 
 
-def _findings(diagnostics: Sequence[Diagnostic]) -> RenderableType:
-    lines = Text("\nFindings\n", style="bold")
-    for d in diagnostics:
-        lines.append(f"{d.severity}", style=_SEVERITY_STYLE[d.severity])
-        lines.append(f"[{d.code}] ")
+def _findings(report: Report) -> RenderableType:
+    """Severity, layer, message, fix, source: in that order of importance, errors first."""
+    body = Text()
+    for index, d in enumerate(report.diagnostics):
+        if index:
+            body.append("\n\n")
+        body.append(d.severity, style=_SEVERITY_STYLE[d.severity])
+        body.append(f"[{d.code}]")
         if d.layer is not None:
-            lines.append(f"{d.layer}: ", style="bold")
-        lines.append(d.message + "\n")
+            body.append(" ")
+            body.append(d.layer, style="bold")
+        body.append(f"\n{d.message}")
         if d.fix:
-            lines.append(f"  fix: {d.fix}\n")
+            body.append("\nfix: ", style="bold")
+            body.append(d.fix)
         if d.source:
-            lines.append(f"  at {d.source}\n", style="dim")
-    lines.rstrip()
-    return lines
+            body.append(f"\nat {d.source}", style="dim")
+    return Panel(
+        body, title=Text(f"Findings: {summary(report)}"), title_align="left", box=box.ROUNDED
+    )
+
+
+def summary(report: Report) -> str:
+    """1 error, 2 warnings, 1 info."""
+    counts = ((report.count(s), s) for s in ("error", "warning", "info"))
+    parts = [_plural(n, s) if s != "info" else f"{n} info" for n, s in counts if n]
+    return ", ".join(parts) or "none"
 
 
 def render_markdown(report: Report) -> str:
@@ -186,21 +200,13 @@ def render_markdown(report: Report) -> str:
     ]
     parts = [title, "", *rows, "", "  \n".join(totals_lines(report))]
     if report.diagnostics:
-        parts += ["", "#### Findings", ""]
+        parts += ["", f"#### Findings: {summary(report)}", ""]
         for d in report.diagnostics:
             layer = f" `{_md(d.layer)}`:" if d.layer is not None else ""
             fix = f" Fix: {_md(d.fix)}." if d.fix else ""
             source = f" (`{d.source}`)" if d.source else ""
             parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}{fix}{source}")
     return "\n".join(parts) + "\n"
-
-
-def format_shape(shape: Sequence[int] | None) -> str:
-    if shape is None:
-        return "-"
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(size) for size in shape) + ")"
 
 
 def format_bytes(count: int) -> str:

@@ -5,7 +5,8 @@ Later versions add fields; they never rename or remove one (``SCHEMA_VERSION`` s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -23,6 +24,8 @@ class Diagnostic:
     message: str
     fix: str | None = None
     source: str | None = None
+    # PyTorch's traceback behind a forward-error: for --debug, not part of the JSON.
+    traceback: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +130,15 @@ class Report:
             "totals": self.totals.to_dict(),
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
+
+
+def format_shape(shape: Sequence[int] | None) -> str:
+    """(3, 784), (256,), or - for no shape."""
+    if shape is None:
+        return "-"
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(size) for size in shape) + ")"
 
 
 def _list(value: tuple[Any, ...] | None) -> list[Any] | None:

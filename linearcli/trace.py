@@ -2,119 +2,52 @@
 
 Hooks are put on every module in one place and removed in ``finally``, and every
 module's train/eval mode is restored, so the model is left as it was found (lazy
-modules aside: running them is what materialises them). Deciding what is wrong is
-diagnose's job; this module only records.
+modules aside: running them is what materialises them). A Linear whose input has the
+wrong last axis is given one of the right shape, so that every later layer is still
+checked; deciding what is wrong, and how to say so, is diagnose's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import math
+import traceback
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import UninitializedParameter
 
+from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Shape, Trace
+
 ROOT_NAME = "(model)"
+MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules that use a child Linear's weight directly instead of calling it.
 _FUNCTIONAL_OWNERS = (nn.MultiheadAttention,)
-
-
-@dataclass(frozen=True)
-class LinearCall:
-    input_shape: tuple[int, ...] | None
-    output_shape: tuple[int, ...] | None  # None: the call raised
-
-
-@dataclass(frozen=True)
-class LinearRecord:
-    name: str
-    type_name: str  # as built: a LazyLinear turns into a Linear when it first runs
-    in_features: int  # 0 for a LazyLinear that never ran
-    out_features: int
-    weight_shape: tuple[int, ...]
-    bias_shape: tuple[int, ...] | None
-    params: int
-    weight_range: tuple[float, float] | None  # None where there are no values (meta, lazy)
-    calls: tuple[LinearCall, ...]
-    used_by: str | None  # the enclosing module that uses this weight without calling it
-
-
-@dataclass(frozen=True)
-class ForwardFailure:
-    module: str  # the innermost module running when it raised
-    module_type: str
-    exception_type: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Trace:
-    linears: tuple[LinearRecord, ...]
-    input_shapes: tuple[tuple[int, ...], ...]
-    output_shape: tuple[int, ...] | None
-    failure: ForwardFailure | None
-    params: int
-    trainable_params: int
-    linear_params: int
-    param_bytes: int
-    device: str
-    dtype: str
+# Modules whose output is a spatial feature map (batch, channels, *positions).
+_FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
+    nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
+    nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+    nn.LPPool1d, nn.LPPool2d, nn.FractionalMaxPool2d, nn.FractionalMaxPool3d,
+    nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d,
+    nn.Upsample, nn.PixelShuffle, nn.PixelUnshuffle,
+)  # fmt: skip
 
 
 def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
-    named = [(name or ROOT_NAME, module) for name, module in model.named_modules()]
-    names = {id(module): name for name, module in named}
-    linears = [(name, module) for name, module in named if isinstance(module, nn.Linear)]
-    type_names = {id(module): type(module).__name__ for _, module in linears}
-    calls: dict[int, list[LinearCall]] = {id(module): [] for _, module in linears}
-    called: set[int] = set()
-
-    def before(module: nn.Module, args: tuple[Any, ...]) -> None:
-        called.add(id(module))
-        if id(module) in calls:
-            calls[id(module)].append(LinearCall(_shape(args[0] if args else None), None))
-
-    def after(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        last = calls[id(module)][-1]
-        calls[id(module)][-1] = LinearCall(last.input_shape, _shape(output))
-
-    modes = [(module, module.training) for _, module in named]
-    handles = []
-    output: Any = None
-    failure = None
-    try:
-        for _, module in named:
-            handles.append(module.register_forward_pre_hook(before))
-        for _, module in linears:
-            handles.append(module.register_forward_hook(after))
-        model.eval()
-        with torch.no_grad():
-            try:
-                output = model(*inputs)
-            except Exception as exc:
-                culprit = _innermost_module(exc, names) or model
-                failure = ForwardFailure(
-                    module=names.get(id(culprit), ROOT_NAME),
-                    module_type=type(culprit).__name__,
-                    exception_type=type(exc).__name__,
-                    message=str(exc).strip(),
-                )
-    finally:
-        for handle in handles:
-            handle.remove()
-        for module, training in modes:
-            module.training = training
-
-    parents = dict(_parents(named))
+    recorder = _Recorder(model)
+    output, failure = recorder.run(model, inputs)
+    linears = recorder.linears
     records = tuple(
         _record(
             name,
             module,
-            type_names[id(module)],
-            calls[id(module)],
-            _used_by(module, parents, called, names),
+            recorder.type_names[id(module)],
+            recorder.calls[id(module)],
+            recorder.used_by(module),
         )
         for name, module in linears
     )
@@ -134,6 +67,150 @@ def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
             next((p.dtype for p in params if p.is_floating_point()), torch.float32)
         ).removeprefix("torch."),
     )
+
+
+class _Recorder:
+    """The hooks' shared state for one forward pass."""
+
+    def __init__(self, model: nn.Module):
+        self.named = [(name or ROOT_NAME, module) for name, module in model.named_modules()]
+        self.names = {id(module): name for name, module in self.named}
+        self.linears = [(name, m) for name, m in self.named if isinstance(m, nn.Linear)]
+        self.type_names = {id(module): type(module).__name__ for _, module in self.linears}
+        self.calls: dict[int, list[LinearCall]] = {id(module): [] for _, module in self.linears}
+        self.called: set[int] = set()
+        self.parents = {
+            id(child): parent for _, parent in self.named for child in parent.children()
+        }
+        # id(tensor) -> (weak reference, who made it, is it a feature map); the weak
+        # reference tells a live entry from a freed tensor whose id was reused.
+        self.origins: dict[int, tuple[weakref.ref[torch.Tensor], Producer, bool]] = {}
+        self.last_leaf: tuple[Producer, Shape, bool] | None = None
+        self.recovered = False
+
+    def run(self, model: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ForwardFailure | None]:
+        for x in inputs:
+            if isinstance(x, torch.Tensor):
+                self.note(x, MODEL_INPUT, feature_map=False)
+        modes = [(module, module.training) for _, module in self.named]
+        handles = []
+        try:
+            for _, module in self.named:
+                handles.append(module.register_forward_pre_hook(self.before))
+                handles.append(module.register_forward_hook(self.after))
+            model.eval()
+            with torch.no_grad():
+                try:
+                    return model(*inputs), None
+                except Exception as exc:
+                    return None, self.failure(exc, model)
+        finally:
+            for handle in handles:
+                handle.remove()
+            for module, training in modes:
+                module.training = training
+
+    def before(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        self.called.add(id(module))
+        if not isinstance(module, nn.Linear):
+            return None
+        x = args[0] if args else None
+        if not isinstance(x, torch.Tensor):
+            self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
+            return None
+        producer, feature_map = self.origin(x)
+        self.calls[id(module)].append(
+            LinearCall(tuple(x.shape), None, producer, feature_map, after_recovery=self.recovered)
+        )
+        # Checked before the Linear runs: it still sees the unflattened input, and the
+        # finding is the same on every device.
+        if module.in_features > 0 and x.ndim >= 1 and x.shape[-1] != module.in_features:
+            self.recovered = True
+            return (_repaired(x, module.in_features, feature_map), *args[1:])
+        return None
+
+    def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        if id(module) in self.calls:
+            last = self.calls[id(module)][-1]
+            self.calls[id(module)][-1] = LinearCall(
+                last.input_shape,
+                _shape(output),
+                last.producer,
+                last.from_feature_map,
+                last.after_recovery,
+            )
+        made = _first_tensor(output)  # attention and Hugging Face blocks return tuples
+        if made is None:
+            return
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        leaf = next(module.children(), None) is None
+        if leaf and x is not None and x.shape == made.shape and not isinstance(module, nn.Linear):
+            # ReLU, Dropout, LayerNorm...: the size was decided upstream, so credit that module.
+            producer, feature_map = self.origin(x)
+            feature_map = feature_map or isinstance(module, _FEATURE_MAP_MAKERS)
+        else:
+            producer, feature_map = (
+                self.produced_by(module),
+                isinstance(module, _FEATURE_MAP_MAKERS),
+            )
+        if producer is None:
+            producer = self.produced_by(module)
+        self.note(made, producer, feature_map=feature_map)
+        if leaf:
+            self.last_leaf = (producer, tuple(made.shape), feature_map)
+
+    def produced_by(self, module: nn.Module) -> Producer:
+        features = (
+            (module.in_features, module.out_features) if isinstance(module, nn.Linear) else None
+        )
+        return Producer(self.names[id(module)], type(module).__name__, features)
+
+    def note(self, tensor: torch.Tensor, producer: Producer, *, feature_map: bool) -> None:
+        known = self.origins.get(id(tensor))
+        if known is not None and known[0]() is tensor:
+            return  # the innermost module made it; its container only passes it on
+        self.origins[id(tensor)] = (weakref.ref(tensor), producer, feature_map)
+
+    def origin(self, x: torch.Tensor) -> tuple[Producer | None, bool]:
+        known = self.origins.get(id(x))
+        if known is not None and known[0]() is x:
+            return known[1], known[2]
+        if self.last_leaf is not None:
+            # Made by code in a forward() (torch.sigmoid, x.view): credit the last module that ran.
+            producer, shape, feature_map = self.last_leaf
+            return producer, feature_map and shape == tuple(x.shape)
+        return None, False
+
+    def failure(self, exc: Exception, model: nn.Module) -> ForwardFailure:
+        culprit = _innermost_module(exc, self.names) or model
+        return ForwardFailure(
+            module=self.names.get(id(culprit), ROOT_NAME),
+            module_type=type(culprit).__name__,
+            exception_type=type(exc).__name__,
+            message=str(exc).strip(),
+            after_recovery=self.recovered,
+            traceback="".join(traceback.format_exception(exc)),
+        )
+
+    def used_by(self, module: nn.Module) -> str | None:
+        parent = self.parents.get(id(module))
+        if (
+            isinstance(parent, _FUNCTIONAL_OWNERS)
+            and id(parent) in self.called
+            and id(module) not in self.called
+        ):
+            return self.names[id(parent)]
+        return None
+
+
+def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Tensor:
+    """An input the Linear accepts: the flattened tensor where that fits, else zeros."""
+    if x.ndim >= 3 and math.prod(x.shape[1:]) == in_features:
+        return x.flatten(1)
+    shape = (
+        (x.shape[0], in_features) if x.ndim >= 3 and feature_map else (*x.shape[:-1], in_features)
+    )
+    return torch.zeros(shape, dtype=x.dtype, device=x.device)
 
 
 def _record(
@@ -160,21 +237,6 @@ def _record(
     )
 
 
-def _parents(named: list[tuple[str, nn.Module]]) -> Iterator[tuple[int, nn.Module]]:
-    for _, module in named:
-        for child in module.children():
-            yield id(child), module
-
-
-def _used_by(
-    module: nn.Module, parents: dict[int, nn.Module], called: set[int], names: dict[int, str]
-) -> str | None:
-    parent = parents.get(id(module))
-    if isinstance(parent, _FUNCTIONAL_OWNERS) and id(parent) in called and id(module) not in called:
-        return names[id(parent)]
-    return None
-
-
 def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:
     """The deepest module of this model whose code is on the exception's traceback.
 
@@ -199,7 +261,7 @@ def _nbytes(param: torch.Tensor) -> int:
     return 0 if isinstance(param, UninitializedParameter) else param.numel() * param.element_size()
 
 
-def _shape(value: Any) -> tuple[int, ...] | None:
+def _shape(value: Any) -> Shape | None:
     return tuple(value.shape) if isinstance(value, torch.Tensor) else None
 
 

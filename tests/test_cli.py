@@ -70,20 +70,19 @@ def test_markdown_format(cli: Cli) -> None:
 
 
 def test_error_findings_exit_1(cli: Cli) -> None:
-    result = cli("inspect", "tests/data/wrong_in_features.yaml", "-f", "json")
+    result = cli("inspect", "specs/broken/wrong_hidden_size.yaml", "-f", "json")
     assert result.exit_code == 1
     data = result.json()
     assert data["ok"] is False
     assert [(d["severity"], d["code"], d["layer"]) for d in data["diagnostics"]] == [
-        ("error", "forward-error", "fc2"),
-        ("info", "not-called", "out"),
+        ("error", "in-features-mismatch", "fc2"),
     ]
-    assert [layer["status"] for layer in data["layers"]] == ["ok", "error", "not-called"]
+    assert [layer["status"] for layer in data["layers"]] == ["ok", "error"]
 
 
 def test_warnings_exit_0_and_1_with_strict(cli: Cli) -> None:
-    assert cli("inspect", "tests/data/dead_layer.py").exit_code == 0
-    assert cli("inspect", "tests/data/dead_layer.py", "--strict").exit_code == 1
+    assert cli("inspect", "specs/broken/unused_linear.py").exit_code == 0
+    assert cli("inspect", "specs/broken/unused_linear.py", "--strict").exit_code == 1
     assert cli("inspect", "specs/mlp.yaml", "--strict").exit_code == 0
 
 
@@ -207,7 +206,7 @@ def test_arg_reaches_the_factory(cli: Cli, write: Write) -> None:
     [
         pytest.param(["absent.yaml"], "absent.yaml: error: no such file\n", id="missing"),
         pytest.param(
-            ["tests/data/wrong_in_features.yaml", "--arg", "a=1"],
+            ["specs/broken/wrong_hidden_size.yaml", "--arg", "a=1"],
             "--arg applies to Python specs only",
             id="arg-yaml",
         ),

@@ -1,18 +1,31 @@
 from __future__ import annotations
 
-from linearcli.diagnose import diagnose
-from linearcli.trace import ForwardFailure, LinearCall, LinearRecord, Trace
+import pytest
+
+from linearcli.diagnose import AFTER_RECOVERY, diagnose
+from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Trace
+from linearcli.report import Diagnostic
+
+FC1 = Producer("fc1", "Linear", (784, 256))
+CONV = Producer("conv", "Conv2d")
+INPUT = Producer(None, "input")
 
 
-def record(name: str, calls: tuple[LinearCall, ...], used_by: str | None = None) -> LinearRecord:
+def record(
+    name: str,
+    calls: tuple[LinearCall, ...],
+    in_features: int = 8,
+    out_features: int = 4,
+    used_by: str | None = None,
+) -> LinearRecord:
     return LinearRecord(
         name=name,
         type_name="Linear",
-        in_features=8,
-        out_features=4,
-        weight_shape=(4, 8),
-        bias_shape=(4,),
-        params=36,
+        in_features=in_features,
+        out_features=out_features,
+        weight_shape=(out_features, in_features),
+        bias_shape=(out_features,),
+        params=in_features * out_features + out_features,
         weight_range=(-0.3, 0.3),
         calls=calls,
         used_by=used_by,
@@ -34,17 +47,148 @@ def make_trace(*records: LinearRecord, failure: ForwardFailure | None = None) ->
     )
 
 
-RAN = (LinearCall((2, 8), (2, 4)),)
+def only(*records: LinearRecord, sources: dict[str, str] | None = None) -> Diagnostic:
+    (finding,) = diagnose(make_trace(*records), sources or {})
+    return finding
+
+
+RAN = (LinearCall((2, 8), (2, 4), INPUT),)
 
 
 def test_a_clean_trace_has_no_findings() -> None:
     assert diagnose(make_trace(record("fc", RAN)), {}) == ()
 
 
-def test_a_linear_never_called_is_a_warning_with_a_fix_and_its_source() -> None:
-    (finding,) = diagnose(
-        make_trace(record("fc", RAN), record("spare", ())), {"spare": "net.py:12"}
+def test_in_features_mismatch_names_layer_shapes_producer_and_both_fixes() -> None:
+    call = LinearCall((2, 256), (2, 10), FC1)
+    finding = only(record("fc2", (call,), 128, 10), sources={"fc2": "m.yaml:6"})
+    assert (finding.severity, finding.code, finding.layer, finding.source) == (
+        "error",
+        "in-features-mismatch",
+        "fc2",
+        "m.yaml:6",
     )
+    assert finding.message == (
+        "fc2 (Linear 128->10) got (2, 256) from fc1 (Linear 784->256); in_features is 128"
+    )
+    assert finding.fix == (
+        "set in_features to 256: nn.Linear(256, 10), "
+        "or change fc1's out_features to 128: nn.Linear(784, 128)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("producer", "named"),
+    [
+        (INPUT, "the model's input"),
+        (Producer("act", "ReLU"), "act (ReLU)"),
+        (None, "an unknown producer"),
+    ],
+)
+def test_mismatch_from_a_non_linear_only_offers_in_features(
+    producer: Producer | None, named: str
+) -> None:
+    finding = only(record("fc", (LinearCall((2, 5), (2, 4), producer),)))
+    assert f"got (2, 5) from {named}; in_features is 8" in finding.message
+    assert finding.fix == "set in_features to 5: nn.Linear(5, 4)"
+
+
+def test_mismatch_on_a_sequence_keeps_the_leading_axes() -> None:
+    finding = only(record("head", (LinearCall((2, 16, 64), (2, 16, 4), FC1),), 32, 4))
+    assert finding.code == "in-features-mismatch"
+    assert "got (2, 16, 64) from fc1" in finding.message
+    assert finding.fix is not None and finding.fix.startswith(
+        "set in_features to 64: nn.Linear(64, 4)"
+    )
+
+
+def test_unflattened_input_that_flattens_to_in_features_is_an_error() -> None:
+    call = LinearCall((2, 16, 32, 32), (2, 10), CONV, from_feature_map=True)
+    finding = only(record("fc", (call,), 16384, 10))
+    assert (finding.severity, finding.code) == ("error", "unflattened-input")
+    for fact in (
+        "fc (Linear 16384->10)",
+        "4-D input (2, 16, 32, 32)",
+        "from conv (Conv2d)",
+        "16*32*32 = 16384",
+    ):
+        assert fact in finding.message
+    assert finding.fix == "insert nn.Flatten() (or x = x.flatten(1)) before fc: 16*32*32 = 16384"
+
+
+def test_a_product_match_is_an_error_even_without_a_known_feature_map() -> None:
+    finding = only(record("fc", (LinearCall((2, 3, 4, 5), (2, 1), INPUT),), 60, 1))
+    assert (finding.severity, finding.code) == ("error", "unflattened-input")
+    assert "3*4*5 = 60" in finding.message
+
+
+def test_unflattened_feature_map_of_the_wrong_size_says_what_in_features_to_use() -> None:
+    call = LinearCall((2, 16, 8, 8), (2, 10), CONV, from_feature_map=True)
+    finding = only(record("fc", (call,), 784, 10))
+    assert (finding.severity, finding.code) == ("error", "unflattened-input")
+    assert (
+        "unflattened feature map (2, 16, 8, 8) from conv (Conv2d); in_features is 784"
+        in finding.message
+    )
+    assert finding.fix == (
+        "insert nn.Flatten() (or x = x.flatten(1)) before fc and set in_features to "
+        "16*8*8 = 1024: nn.Linear(1024, 10)"
+    )
+
+
+def test_a_linear_that_runs_on_a_feature_map_is_a_warning() -> None:
+    call = LinearCall((2, 8, 30), (2, 8, 5), Producer("conv", "Conv1d"), from_feature_map=True)
+    finding = only(record("fc", (call,), 30, 5))
+    assert (finding.severity, finding.code) == ("warning", "unflattened-input")
+    assert "runs on an unflattened feature map (2, 8, 30) from conv (Conv1d)" in finding.message
+    assert (
+        finding.fix is not None
+        and "set in_features to 8*30 = 240: nn.Linear(240, 5)" in finding.fix
+    )
+
+
+@pytest.mark.parametrize(
+    "producer",
+    [
+        FC1,
+        Producer("embed", "Embedding"),
+        Producer("norm", "LayerNorm"),
+        Producer("attn", "MultiheadAttention"),
+    ],
+)
+def test_features_on_the_last_axis_of_a_sequence_are_fine(producer: Producer) -> None:
+    call = LinearCall((2, 16, 8), (2, 16, 4), producer, from_feature_map=False)
+    assert diagnose(make_trace(record("proj", (call,))), {}) == ()
+
+
+def test_findings_after_a_recovery_say_so() -> None:
+    first = record("fc2", (LinearCall((2, 20), (2, 40), FC1),), 30, 40)
+    later = record(
+        "fc3",
+        (LinearCall((2, 40), (2, 60), Producer("fc2", "Linear", (30, 40)), after_recovery=True),),
+        50,
+        60,
+    )
+    findings = diagnose(make_trace(first, later), {})
+    assert [f.layer for f in findings] == ["fc2", "fc3"]
+    assert not findings[0].message.endswith(AFTER_RECOVERY)
+    assert findings[1].message.endswith(AFTER_RECOVERY)
+    assert "change fc2's out_features to 50: nn.Linear(30, 50)" in (findings[1].fix or "")
+
+
+def test_a_shared_linear_reports_each_distinct_problem_once() -> None:
+    wrong = LinearCall((2, 6), (2, 4), INPUT)
+    finding = only(record("shared", (LinearCall((2, 8), (2, 4), INPUT), wrong, wrong)))
+    assert "got (2, 6)" in finding.message
+
+
+def test_a_lazy_linear_that_never_ran_is_not_checked() -> None:
+    lazy = record("head", (LinearCall((2, 5), None, INPUT),), in_features=0)
+    assert diagnose(make_trace(lazy), {}) == ()
+
+
+def test_a_linear_never_called_is_a_warning_with_a_fix_and_its_source() -> None:
+    finding = only(record("fc", RAN), record("spare", ()), sources={"spare": "net.py:12"})
     assert (finding.severity, finding.code, finding.layer, finding.source) == (
         "warning",
         "not-called",
@@ -61,19 +205,30 @@ def test_a_linear_used_by_its_parent_is_not_dead() -> None:
     assert diagnose(make_trace(record("attn.out_proj", (), used_by="attn")), {}) == ()
 
 
-def test_forward_error_comes_first_and_skipped_layers_are_info() -> None:
-    failure = ForwardFailure(
-        "fc1", "Linear", "RuntimeError", "mat1 and mat2 shapes cannot be multiplied (2x8 and 5x4)"
-    )
+def test_forward_error_and_skipped_layers() -> None:
+    failure = ForwardFailure("conv2", "Conv2d", "RuntimeError", "expected input to have 8 channels")
     findings = diagnose(
-        make_trace(record("fc1", (LinearCall((2, 8), None),)), record("fc2", ()), failure=failure),
-        {"fc1": "m.yaml:3", "fc2": "m.yaml:4"},
+        make_trace(record("fc1", RAN), record("fc2", ()), failure=failure),
+        {"conv2": "m.yaml:3", "fc2": "m.yaml:4"},
     )
     assert [(f.severity, f.code, f.layer, f.source) for f in findings] == [
-        ("error", "forward-error", "fc1", "m.yaml:3"),
+        ("error", "forward-error", "conv2", "m.yaml:3"),
         ("info", "not-called", "fc2", "m.yaml:4"),
     ]
     error, skipped = findings
-    assert "RuntimeError in fc1 (Linear)" in error.message
-    assert "mat1 and mat2 shapes cannot be multiplied (2x8 and 5x4)" in error.message
-    assert "stopped at fc1 first" in skipped.message and skipped.fix is None
+    assert error.message == (
+        "the forward pass raised RuntimeError in conv2 (Conv2d): expected input to have 8 channels"
+    )
+    assert "stopped at conv2 first" in skipped.message and skipped.fix is None
+
+
+def test_forward_error_after_a_recovery_says_so() -> None:
+    failure = ForwardFailure("conv", "Conv1d", "RuntimeError", "boom", after_recovery=True)
+    (finding,) = diagnose(make_trace(record("fc", RAN), failure=failure), {})
+    assert finding.message.endswith("boom" + AFTER_RECOVERY)
+
+
+def test_errors_come_before_warnings() -> None:
+    warning = record("a_spare", ())
+    error = record("z_wrong", (LinearCall((2, 3), (2, 4), INPUT),))
+    assert [f.severity for f in diagnose(make_trace(warning, error), {})] == ["error", "warning"]

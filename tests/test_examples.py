@@ -111,6 +111,20 @@ def test_rows_add_up_to_the_linear_total(cli: Cli, spec: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "spec",
+    sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "specs").iterdir()
+        if p.is_file() and p.name != "bert.py"
+    ),
+)
+def test_correct_examples_have_no_findings_at_all(cli: Cli, spec: str) -> None:
+    data = report(cli, spec, "--strict")  # --strict: not even a warning
+    assert data["diagnostics"] == [] and data["ok"] is True
+    assert {layer["status"] for layer in data["layers"]} == {"ok"}
+
+
 def test_every_example_spec_is_tested() -> None:
     tested = {"mlp.yaml", "mlp.py", "cnn.yaml", "transformer.yaml", "lazy_head.yaml", "bert.py"}
     assert {p.name for p in Path(ROOT / "specs").iterdir() if p.is_file()} == tested

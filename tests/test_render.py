@@ -8,8 +8,8 @@ import pytest
 from rich.console import Console
 
 from linearcli import RunOptions, inspect_spec
-from linearcli.render import format_bytes, format_shape, render_json, render_markdown, render_table
-from linearcli.report import Report
+from linearcli.render import format_bytes, render_json, render_markdown, render_table
+from linearcli.report import Report, format_shape
 
 Golden = Callable[[str, str], None]
 
@@ -51,11 +51,13 @@ def test_wide_layout_keeps_full_names_and_narrow_layout_nests_them(golden: Golde
     assert "used by" in out_proj[0] and "parent" in out_proj[1]
 
 
-def test_findings_are_listed_under_the_table(golden: Golden) -> None:
-    text = rendered(inspect_spec("tests/data/wrong_in_features.yaml"), 80)
-    golden("wrong_in_features_table_80.txt", text)
-    assert "error[forward-error] fc2:" in text
-    assert "at tests/data/wrong_in_features.yaml:6" in text
+def test_findings_panel_under_the_table(golden: Golden) -> None:
+    text = rendered(inspect_spec("specs/broken/wrong_hidden_size.yaml"), 80)
+    golden("wrong_hidden_size_table_80.txt", text)
+    assert "Findings: 1 error" in text
+    assert "error[in-features-mismatch] fc2" in text
+    assert "fix: set in_features to 256: nn.Linear(256, 10)" in text
+    assert "at specs/broken/wrong_hidden_size.yaml:7" in text
 
 
 def test_meta_device_says_not_materialised() -> None:
@@ -71,10 +73,11 @@ def test_markdown(mlp: Report, golden: Golden) -> None:
 
 
 def test_markdown_lists_findings() -> None:
-    text = render_markdown(inspect_spec("tests/data/dead_layer.py"))
+    text = render_markdown(inspect_spec("specs/broken/unused_linear.py"))
     assert "| spare | 4 → 4 |" in text and "| not-called |" in text
+    assert "#### Findings: 1 warning" in text
     assert "- **warning** `not-called` `spare`:" in text
-    assert "(`tests/data/dead_layer.py:9`)" in text
+    assert "(`specs/broken/unused_linear.py:14`)" in text
 
 
 def test_json_is_the_report_dict(mlp: Report) -> None:

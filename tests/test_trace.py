@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from linearcli.trace import ROOT_NAME, LinearCall, trace
+from linearcli.records import LinearCall, Producer
+from linearcli.trace import MODEL_INPUT, ROOT_NAME, trace
 
 
 def mlp() -> nn.Sequential:
@@ -29,8 +30,9 @@ def test_records_shapes_calls_and_counts() -> None:
     )
     assert hidden.weight_shape == (256, 784) and hidden.bias_shape == (256,)
     assert hidden.params == 784 * 256 + 256 == 200_960
-    assert hidden.calls == (LinearCall((3, 784), (3, 256)),)
-    assert output.calls == (LinearCall((3, 256), (3, 10)),)
+    assert hidden.calls == (LinearCall((3, 784), (3, 256), MODEL_INPUT),)
+    # through the Sigmoid: the size of output's input was decided by the first Linear
+    assert output.calls == (LinearCall((3, 256), (3, 10), Producer("0", "Linear", (784, 256))),)
     assert output.params == 2_570
     bound = 1 / math.sqrt(784)
     assert hidden.weight_range is not None
@@ -49,7 +51,7 @@ def test_records_shapes_calls_and_counts() -> None:
 
 
 def test_hooks_removed_and_modes_restored_even_when_forward_fails() -> None:
-    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(), nn.Sequential(nn.Linear(5, 2)))
+    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(), nn.Sequential(nn.Conv1d(5, 2, 1)))
     model.train()
     model[1].eval()  # a mixed state must come back exactly
     before = [m.training for m in model.modules()]
@@ -142,19 +144,21 @@ def test_multihead_attention_out_proj_is_used_by_its_parent() -> None:
     rows = {r.name: r for r in recorded.linears}
     assert rows["self_attn.out_proj"].used_by == "self_attn"
     assert rows["self_attn.out_proj"].calls == ()
-    assert rows["linear1"].calls == (LinearCall((2, 5, 8), (2, 5, 16)),)
+    assert [c.input_shape for c in rows["linear1"].calls] == [(2, 5, 8)]
     assert rows["linear1"].used_by is None
+    # through F.relu and a Dropout: linear2's input size was decided by linear1
+    assert rows["linear2"].calls[0].producer == Producer("linear1", "Linear", (8, 16))
 
 
 @pytest.mark.parametrize(
     ("model", "culprit", "culprit_type", "exception"),
     [
         pytest.param(
-            nn.Sequential(nn.Linear(4, 8), nn.Linear(5, 2)),
+            nn.Sequential(nn.Linear(4, 8), nn.Conv1d(5, 2, 1)),
             "1",
-            "Linear",
+            "Conv1d",
             "RuntimeError",
-            id="linear",
+            id="after-linear",
         ),
         pytest.param(
             nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 3)), nn.Flatten()),
@@ -179,7 +183,7 @@ def test_failure_in_the_models_own_code_and_after_a_caught_exception() -> None:
     class Careful(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.wrong = nn.Linear(3, 3)
+            self.wrong = nn.Conv1d(3, 3, 1)
             self.fc = nn.Linear(4, 4)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -200,8 +204,8 @@ def test_failure_in_the_models_own_code_and_after_a_caught_exception() -> None:
         "expected 5 features",
     )
     rows = {r.name: r for r in recorded.linears}
-    assert rows["wrong"].calls == (LinearCall((2, 4), None),)
-    assert rows["fc"].calls == (LinearCall((2, 4), (2, 4)),)
+    assert rows["fc"].calls == (LinearCall((2, 4), (2, 4), MODEL_INPUT),)
+    assert recorded.failure.after_recovery is False
 
 
 @pytest.mark.parametrize(
@@ -231,7 +235,9 @@ def test_meta_device_has_shapes_but_no_values() -> None:
     recorded = trace(model, (torch.empty(3, 784, device="meta"),))
     assert recorded.device == "meta"
     assert [r.weight_range for r in recorded.linears] == [None, None]
-    assert recorded.linears[1].calls == (LinearCall((3, 256), (3, 10)),)
+    assert [(c.input_shape, c.output_shape) for c in recorded.linears[1].calls] == [
+        ((3, 256), (3, 10))
+    ]
     assert recorded.params == 203_530
 
 
@@ -242,3 +248,114 @@ def test_frozen_parameters_and_half_precision() -> None:
     assert recorded.trainable_params == 2_570
     assert recorded.param_bytes == 203_530 * 2
     assert recorded.dtype == "float16"
+
+
+def test_a_wrong_input_is_recorded_then_replaced_so_later_layers_run() -> None:
+    model = nn.Sequential(nn.Linear(10, 20), nn.Linear(30, 40), nn.ReLU(), nn.Linear(50, 2))
+    recorded = trace(model, (torch.randn(2, 10),))
+    assert recorded.failure is None
+    first, second, third = (r.calls for r in recorded.linears)
+    assert first == (LinearCall((2, 10), (2, 20), MODEL_INPUT),)
+    assert second == (LinearCall((2, 20), (2, 40), Producer("0", "Linear", (10, 20))),)
+    assert third == (
+        LinearCall((2, 40), (2, 2), Producer("1", "Linear", (30, 40)), after_recovery=True),
+    )
+    assert recorded.output_shape == (2, 2)
+
+
+def test_an_unflattened_map_is_flattened_to_keep_going() -> None:
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Linear(4 * 8 * 8, 5), nn.Linear(5, 1)
+    )
+    recorded = trace(model, (torch.randn(2, 3, 8, 8),))
+    head, tail = recorded.linears
+    (call,) = head.calls
+    assert (call.input_shape, call.output_shape) == ((2, 4, 8, 8), (2, 5))
+    assert call.producer == Producer("0", "Conv2d") and call.from_feature_map
+    assert tail.calls == (
+        LinearCall((2, 5), (2, 1), Producer("2", "Linear", (256, 5)), after_recovery=True),
+    )
+
+
+@pytest.mark.parametrize(
+    ("layers", "sample", "feature_map"),
+    [
+        pytest.param(
+            [nn.Conv1d(4, 8, 3), nn.ReLU(), nn.Dropout()], (4, 32), True, id="conv-relu-drop"
+        ),
+        pytest.param(
+            [nn.Conv2d(4, 8, 1), nn.BatchNorm2d(8)], (4, 3, 30), True, id="conv-batchnorm"
+        ),
+        pytest.param([nn.AdaptiveAvgPool1d(30)], (4, 32), True, id="pool"),
+        pytest.param([nn.Linear(32, 30), nn.GELU()], (4, 32), False, id="linear-gelu"),
+        pytest.param([nn.LayerNorm(32), nn.Linear(32, 30)], (4, 32), False, id="layernorm-linear"),
+        pytest.param([nn.Embedding(10, 30)], (4,), False, id="embedding"),
+        pytest.param(
+            [nn.Conv1d(4, 8, 3), nn.Flatten(), nn.Unflatten(1, (8, 30))],
+            (4, 32),
+            False,
+            id="reshaped",
+        ),
+    ],
+)
+def test_feature_maps_are_recognised_through_shape_preserving_layers(
+    layers: list[nn.Module], sample: tuple[int, ...], feature_map: bool
+) -> None:
+    model = nn.Sequential(*layers, nn.Linear(30, 2))
+    x = (
+        torch.randint(0, 10, (2, *sample))
+        if isinstance(layers[0], nn.Embedding)
+        else torch.randn(2, *sample)
+    )
+    (call,) = trace(model, (x,)).linears[-1].calls
+    assert call.input_shape is not None and call.input_shape[-1] == 30
+    assert call.from_feature_map is feature_map
+
+
+def test_code_in_forward_is_credited_to_the_last_module_that_ran() -> None:
+    class Functional(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.fc = nn.Linear(2 * 6 * 6, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(torch.relu(self.conv(x)))  # forgot to flatten
+
+    (call,) = trace(Functional(), (torch.randn(2, 1, 8, 8),)).linears[0].calls
+    assert call.producer == Producer("conv", "Conv2d")
+    assert call.from_feature_map and call.input_shape == (2, 2, 6, 6)
+
+
+def test_every_call_of_a_shared_linear_is_checked_and_recovered() -> None:
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared = nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return self.shared(x) + self.shared(y)
+
+    (row,) = trace(Twice(), (torch.randn(2, 4), torch.randn(2, 6))).linears
+    assert [(c.input_shape, c.output_shape, c.after_recovery) for c in row.calls] == [
+        ((2, 4), (2, 4), False),
+        ((2, 6), (2, 4), False),
+    ]
+
+
+def test_meta_device_recovers_the_same_way() -> None:
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(10, 20), nn.Linear(30, 2))
+    recorded = trace(model, (torch.empty(2, 10, device="meta"),))
+    assert recorded.failure is None
+    assert [c.input_shape for c in recorded.linears[1].calls] == [(2, 20)]
+    assert recorded.output_shape == (2, 2)
+
+
+def test_failure_after_recovery_says_so_and_keeps_its_traceback() -> None:
+    model = nn.Sequential(nn.Linear(4, 6), nn.Linear(5, 8), nn.Conv1d(3, 3, 1))
+    recorded = trace(model, (torch.randn(2, 4),))
+    assert recorded.failure is not None
+    assert recorded.failure.after_recovery is True
+    assert (recorded.failure.module, recorded.failure.module_type) == ("2", "Conv1d")
+    assert "Traceback (most recent call last)" in recorded.failure.traceback

@@ -1,3 +1,8 @@
+"""A Linear defined in __init__ and never called in forward.
+
+Expect: not-called warning on spare (exit 0, or 1 with --strict).
+"""
+
 import torch
 from torch import nn
 
@@ -12,4 +17,5 @@ class WithSpare(nn.Module):
         return self.fc(x)
 
 
-example_input = lambda: torch.randn(2, 8)  # noqa: E731
+def example_input():
+    return torch.randn(2, 8)

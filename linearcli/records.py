@@ -1,0 +1,74 @@
+"""What the forward pass recorded: plain frozen values, no torch, so diagnose stays pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Producer:
+    """The module that decided the size of a Linear's input; ``name`` None: the model's input.
+
+    Shape-preserving layers (ReLU, Dropout, LayerNorm) pass it through, so for
+    fc1 -> ReLU -> fc2 the producer of fc2's input is fc1, whose out_features set it.
+    """
+
+    name: str | None
+    type_name: str
+    features: tuple[int, int] | None = None  # (in_features, out_features) for a Linear
+
+    def describe(self) -> str:
+        if self.name is None:
+            return "the model's input"
+        if self.features is not None:
+            return f"{self.name} ({self.type_name} {self.features[0]}->{self.features[1]})"
+        return f"{self.name} ({self.type_name})"
+
+
+@dataclass(frozen=True)
+class LinearCall:
+    input_shape: Shape | None
+    output_shape: Shape | None  # None: the call raised
+    producer: Producer | None = None
+    from_feature_map: bool = False  # the input came from a Conv/Pool map, maybe via ReLU etc.
+    after_recovery: bool = False  # linearcli had replaced an earlier wrong input to go on
+
+
+@dataclass(frozen=True)
+class LinearRecord:
+    name: str
+    type_name: str  # as built: a LazyLinear turns into a Linear when it first runs
+    in_features: int  # 0 for a LazyLinear that never ran
+    out_features: int
+    weight_shape: Shape
+    bias_shape: Shape | None
+    params: int
+    weight_range: tuple[float, float] | None  # None where there are no values (meta, lazy)
+    calls: tuple[LinearCall, ...]
+    used_by: str | None  # the enclosing module that uses this weight without calling it
+
+
+@dataclass(frozen=True)
+class ForwardFailure:
+    module: str  # the innermost module running when it raised
+    module_type: str
+    exception_type: str
+    message: str
+    after_recovery: bool = False
+    traceback: str = field(default="", compare=False)  # shown with --debug only
+
+
+@dataclass(frozen=True)
+class Trace:
+    linears: tuple[LinearRecord, ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape | None
+    failure: ForwardFailure | None
+    params: int
+    trainable_params: int
+    linear_params: int
+    param_bytes: int
+    device: str
+    dtype: str
