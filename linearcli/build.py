@@ -14,8 +14,8 @@ from torch import nn
 from linearcli.errors import BuildError, SpecError
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
 from linearcli.pymodel import load_python_model
+from linearcli.records import ROOT_NAME
 from linearcli.spec import INTEGER_DTYPES, LayerSpec, ModelSpec, PythonSpec, YamlSpec
-from linearcli.trace import ROOT_NAME
 
 _DTYPES = {
     "float32": torch.float32,

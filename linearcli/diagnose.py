@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from linearcli.records import LinearCall, LinearRecord, Trace
+from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
 from linearcli.report import Diagnostic, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -26,7 +26,7 @@ def diagnose(trace: Trace, sources: Mapping[str, str]) -> tuple[Diagnostic, ...]
     if trace.failure is not None:
         failure = trace.failure
         message = (
-            f"the forward pass raised {failure.exception_type} in {failure.module} "
+            f"the forward pass raised {failure.exception_type} in {_where(failure)} "
             f"({failure.module_type}): {failure.message}"
         )
         findings.append(
@@ -35,7 +35,8 @@ def diagnose(trace: Trace, sources: Mapping[str, str]) -> tuple[Diagnostic, ...]
                 code="forward-error",
                 layer=failure.module,
                 message=message + (AFTER_RECOVERY if failure.after_recovery else ""),
-                source=sources.get(failure.module),
+                # the module's own line; else the line in user code that raised
+                source=sources.get(failure.module) or failure.location,
                 traceback=failure.traceback or None,
             )
         )
@@ -99,7 +100,7 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
     if trace.failure is not None:
         # Not dead code: the failure stopped the pass before this layer's turn.
         message = (
-            f"{record.name} did not run: the forward pass stopped at {trace.failure.module} first"
+            f"{record.name} did not run: the forward pass stopped in {_where(trace.failure)} first"
         )
         return Diagnostic("info", "not-called", record.name, message)
     message = (
@@ -108,6 +109,10 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
     )
     fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
     return Diagnostic("warning", "not-called", record.name, message, fix)
+
+
+def _where(failure: ForwardFailure) -> str:
+    return "the model's own forward" if failure.module == ROOT_NAME else failure.module
 
 
 def _unique(findings: Iterator[Diagnostic | None]) -> Iterator[Diagnostic]:

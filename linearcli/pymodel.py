@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-import sysconfig
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -20,12 +19,9 @@ import torch
 from torch import nn
 
 from linearcli.errors import BuildError, SpecError
+from linearcli.frames import OWN_DIR, display_path, is_user_code
+from linearcli.records import ROOT_NAME
 from linearcli.spec import PythonSpec
-from linearcli.trace import ROOT_NAME
-
-_OWN_DIR = str(Path(__file__).parent)
-# Frames in these are never "the user's line": torch and the standard library.
-_LIBRARY_DIRS = (str(Path(torch.__file__).parent), sysconfig.get_paths()["stdlib"])
 
 
 @dataclass(frozen=True)
@@ -200,25 +196,14 @@ def _construction_site(
 ) -> str | None:
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.startswith(_OWN_DIR):
+        if filename.startswith(OWN_DIR):
             return None  # back in linearcli's loader: no user code made this module
         inside_own_init = frame.f_locals.get("self") is module
-        if (
-            not inside_own_init
-            and not filename.startswith(_LIBRARY_DIRS)
-            and not filename.startswith("<")
-        ):
-            shown = spec_path if spec_file == filename and spec_path else _display_path(filename)
+        if not inside_own_init and is_user_code(filename):
+            shown = spec_path if spec_file == filename and spec_path else display_path(filename)
             return f"{shown}:{frame.f_lineno}"
         frame = frame.f_back
     return None
-
-
-def _display_path(filename: str) -> str:
-    try:
-        return str(Path(filename).relative_to(Path.cwd()))
-    except ValueError:
-        return filename
 
 
 def _line_in(tb: TracebackType | None, path: str | None) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 Shape = tuple[int, ...]
+ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ForwardFailure:
     exception_type: str
     message: str
     after_recovery: bool = False
+    location: str | None = None  # file:line of the innermost user code that raised
     traceback: str = field(default="", compare=False)  # shown with --debug only
 
 

@@ -19,9 +19,17 @@ import torch
 from torch import nn
 from torch.nn.parameter import UninitializedParameter
 
-from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Shape, Trace
+from linearcli.frames import deepest_user_line
+from linearcli.records import (
+    ROOT_NAME,
+    ForwardFailure,
+    LinearCall,
+    LinearRecord,
+    Producer,
+    Shape,
+    Trace,
+)
 
-ROOT_NAME = "(model)"
 MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules that use a child Linear's weight directly instead of calling it.
 _FUNCTIONAL_OWNERS = (nn.MultiheadAttention,)
@@ -189,6 +197,7 @@ class _Recorder:
             exception_type=type(exc).__name__,
             message=str(exc).strip(),
             after_recovery=self.recovered,
+            location=deepest_user_line(exc.__traceback__),
             traceback="".join(traceback.format_exception(exc)),
         )
 

@@ -59,6 +59,10 @@ BROKEN: dict[str, list[Expected]] = {
         Expected("error", "forward-error", "conv2", 6, None),
         Expected("info", "not-called", "fc", 8, None),
     ],
+    "bad_reshape.py": [
+        Expected("error", "forward-error", "(model)", 19, None),
+        Expected("info", "not-called", "fc", 15, None),
+    ],
     "unused_linear.py": [
         Expected("warning", "not-called", "spare", 14, "delete it (20 parameters)"),
     ],

@@ -219,7 +219,25 @@ def test_forward_error_and_skipped_layers() -> None:
     assert error.message == (
         "the forward pass raised RuntimeError in conv2 (Conv2d): expected input to have 8 channels"
     )
-    assert "stopped at conv2 first" in skipped.message and skipped.fix is None
+    assert "stopped in conv2 first" in skipped.message and skipped.fix is None
+
+
+def test_forward_error_in_the_models_own_code_points_at_the_line_that_raised() -> None:
+    failure = ForwardFailure(
+        "(model)", "LeNet", "RuntimeError", "shape '[-1, 1176]' is invalid", location="net.py:19"
+    )
+    findings = diagnose(make_trace(record("fc", ()), failure=failure), {"fc": "net.py:15"})
+    assert [(f.code, f.layer, f.source) for f in findings] == [
+        ("forward-error", "(model)", "net.py:19"),
+        ("not-called", "fc", "net.py:15"),
+    ]
+    assert findings[0].message.startswith(
+        "the forward pass raised RuntimeError in the model's own forward (LeNet)"
+    )
+    assert (
+        findings[1].message
+        == "fc did not run: the forward pass stopped in the model's own forward first"
+    )
 
 
 def test_forward_error_after_a_recovery_says_so() -> None:

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from linearcli.records import LinearCall, Producer
-from linearcli.trace import MODEL_INPUT, ROOT_NAME, trace
+from linearcli.records import ROOT_NAME, LinearCall, Producer
+from linearcli.trace import MODEL_INPUT, trace
 
 
 def mlp() -> nn.Sequential:
