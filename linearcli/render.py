@@ -205,7 +205,7 @@ def render_markdown(report: Report) -> str:
             layer = f" `{_md(d.layer)}`:" if d.layer is not None else ""
             fix = f" Fix: {_md(d.fix)}." if d.fix else ""
             source = f" (`{d.source}`)" if d.source else ""
-            parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}{fix}{source}")
+            parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}.{fix}{source}")
     return "\n".join(parts) + "\n"
 
 
