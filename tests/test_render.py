@@ -77,8 +77,8 @@ def test_markdown_lists_findings() -> None:
     assert "| spare | 4 → 4 |" in text and "| not-called |" in text
     assert "#### Findings: 1 warning" in text
     assert (
-        "- **warning** `not-called` `spare`: spare (Linear 4->4) is never called by the forward pass. "
-        "Fix: call self.spare in forward(), or delete it (20 parameters)."
+        "- **warning** `not-called` `spare`: spare (Linear 4->4) is never called by the "
+        "forward pass. Fix: call self.spare in forward(), or delete it (20 parameters)."
     ) in text
     assert "(`specs/broken/unused_linear.py:14`)" in text
 
