@@ -2,7 +2,7 @@
 
 from linearcli.errors import BuildError, LinearcliError, SpecError
 from linearcli.options import RunOptions
-from linearcli.pipeline import inspect_model, inspect_spec
+from linearcli.pipeline import assert_shapes, inspect_model, inspect_spec
 from linearcli.report import Diagnostic, LayerReport, Report, Totals
 
 __version__ = "0.1.0"
@@ -17,6 +17,7 @@ __all__ = [
     "SpecError",
     "Totals",
     "__version__",
+    "assert_shapes",
     "inspect_model",
     "inspect_spec",
 ]

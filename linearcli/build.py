@@ -13,7 +13,7 @@ from torch import nn
 
 from linearcli.errors import BuildError, SpecError
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
-from linearcli.pymodel import load_python_model
+from linearcli.pymodel import describe, import_from_cwd, load_python_model
 from linearcli.records import ROOT_NAME
 from linearcli.spec import INTEGER_DTYPES, LayerSpec, ModelSpec, PythonSpec, YamlSpec
 
@@ -94,7 +94,10 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
     # Build on the meta device directly (no memory); elsewhere build on the CPU so that
     # the same seed gives the same weights whatever the device, then move.
     with torch.device("meta" if device.type == "meta" else "cpu"):
-        layers = OrderedDict((layer.name, _make_layer(layer, spec.path)) for layer in spec.layers)
+        layers = OrderedDict(
+            (layer.name, _make_layer(layer, spec.path, options.allow_imports))
+            for layer in spec.layers
+        )
     model = nn.Sequential(layers).to(device=device, dtype=dtype)
     sources = dict(_layer_sources(spec.layers, spec.path, prefix=""))
     if options.input_shapes:
@@ -124,10 +127,12 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
     return Built(model=model, inputs=inputs, sources=sources)
 
 
-def _make_layer(layer: LayerSpec, path: str) -> nn.Module:
+def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
     if layer.children:
-        return nn.Sequential(OrderedDict((c.name, _make_layer(c, path)) for c in layer.children))
-    layer_type = resolve_layer_type(layer.type_name, path, layer.line)
+        return nn.Sequential(
+            OrderedDict((c.name, _make_layer(c, path, allow_imports)) for c in layer.children)
+        )
+    layer_type = resolve_layer_type(layer.type_name, path, layer.line, allow_imports=allow_imports)
     try:
         return layer_type(*layer.args, **layer.kwargs)
     except Exception as exc:  # the constructor's own message is the most precise one
@@ -139,24 +144,64 @@ def _make_layer(layer: LayerSpec, path: str) -> nn.Module:
         ) from None
 
 
-def resolve_layer_type(type_name: str, path: str, line: int) -> type[nn.Module]:
+def resolve_layer_type(
+    type_name: str, path: str, line: int, *, allow_imports: bool = False
+) -> type[nn.Module]:
     name = type_name
     for prefix in _NN_PREFIXES:
         name = name.removeprefix(prefix)
     if "." in name:
-        raise SpecError(f"layer type {type_name!r} is not in torch.nn", path=path, line=line)
-    candidate = getattr(nn, name, None)
+        candidate = _imported(name, path, line, allow_imports)
+    else:
+        candidate = getattr(nn, name, None)
+        if candidate is None:
+            close = difflib.get_close_matches(name, _nn_layer_names(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SpecError(f"unknown layer type {type_name!r}{hint}", path=path, line=line)
     if isinstance(candidate, type) and issubclass(candidate, nn.Module):
         return candidate
-    known = [
+    raise SpecError(
+        f"not a layer type {type_name!r}: not an nn.Module subclass", path=path, line=line
+    )
+
+
+def _imported(dotted: str, path: str, line: int, allow_imports: bool) -> object:
+    """A layer type outside torch.nn: importing it runs code, so only when allowed."""
+    if not allow_imports:
+        raise SpecError(
+            f"layer type {dotted!r} is not in torch.nn; importing it runs its code, so it needs "
+            "--allow-imports (or allow-imports = true in [tool.linearcli])",
+            path=path,
+            line=line,
+        )
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        module = import_from_cwd(module_name)
+    except ImportError as exc:
+        raise SpecError(
+            f"cannot import {module_name!r} for layer type {dotted!r}: {exc}", path=path, line=line
+        ) from None
+    except Exception as exc:
+        raise BuildError(
+            f"importing {module_name!r} for layer type {dotted!r} raised {describe(exc)}",
+            path=path,
+            line=line,
+        ) from None
+    if not hasattr(module, attribute):
+        raise SpecError(
+            f"unknown layer type {dotted!r}: {module_name} has no {attribute!r}",
+            path=path,
+            line=line,
+        )
+    return getattr(module, attribute)
+
+
+def _nn_layer_names() -> list[str]:
+    return [
         n
         for n in dir(nn)
         if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
     ]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    what = "not a layer type" if candidate is not None else "unknown layer type"
-    raise SpecError(f"{what} {type_name!r}{hint}", path=path, line=line)
 
 
 def _layer_sources(

@@ -19,9 +19,10 @@ import yaml
 from rich.console import Console
 
 from linearcli import __version__
-from linearcli.errors import LinearcliError, SpecError
+from linearcli.config import load_config
+from linearcli.errors import LinearcliError
 from linearcli.options import DEVICE_CHOICES, RunOptions
-from linearcli.report import SCHEMA_VERSION
+from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BUG_REPORT_LINE = (
@@ -51,6 +52,12 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    github = "github"
+    json = "json"
 
 
 class DType(StrEnum):
@@ -98,6 +105,62 @@ def _parse_arg(text: str) -> tuple[str, Any]:
         raise typer.BadParameter(f"{text!r}: VALUE is not a YAML value") from None
 
 
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        "-d",
+        metavar="DEVICE",
+        help=f"Where to build and run: {DEVICE_CHOICES}. Default: cpu.",
+        show_default=False,
+    ),
+]
+DTypeOption = Annotated[
+    DType | None,
+    typer.Option(
+        metavar="DTYPE",
+        help="float32, float64, float16 or bfloat16: parameters and float inputs. "
+        "Default: float32 for YAML specs, the model's own for Python specs.",
+        show_default=False,
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="N",
+        help="Random seed: the same seed gives the same weights. Default: 0.",
+        show_default=False,
+    ),
+]
+BatchSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        "-b",
+        min=1,
+        metavar="N",
+        help="Samples in the batch. Default: the spec's batch_size, else 2.",
+        show_default=False,
+    ),
+]
+StrictOption = Annotated[
+    bool | None,
+    typer.Option("--strict/--no-strict", help="Warnings fail too (exit 1).", show_default=False),
+]
+AllowImportsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--allow-imports/--no-allow-imports",
+        help="Let YAML specs name layer types outside torch.nn (mypkg.blocks.Block): "
+        "importing them runs their code.",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
+]
+
+
 @app.command()
 def inspect(
     spec: Annotated[
@@ -119,80 +182,133 @@ def inspect(
             show_default=False,
         ),
     ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            "-b",
-            min=1,
-            metavar="N",
-            help="Samples in the batch. Default: the spec's batch_size, else 2.",
-            show_default=False,
-        ),
-    ] = None,
-    device: Annotated[
-        str,
-        typer.Option(
-            "--device", "-d", metavar="DEVICE", help=f"Where to build and run: {DEVICE_CHOICES}."
-        ),
-    ] = "cpu",
-    dtype: Annotated[
-        DType | None,
-        typer.Option(
-            metavar="DTYPE",
-            help="float32, float64, float16 or bfloat16: parameters and float inputs. "
-            "Default: float32 for YAML specs, the model's own for Python specs.",
-            show_default=False,
-        ),
-    ] = None,
-    seed: Annotated[
-        int, typer.Option(metavar="N", help="Random seed: the same seed gives the same weights.")
-    ] = 0,
+    batch_size: BatchSizeOption = None,
+    device: DeviceOption = None,
+    dtype: DTypeOption = None,
+    seed: SeedOption = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", metavar="FORMAT", help="table, json or markdown."),
     ] = OutputFormat.table,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    strict: StrictOption = None,
     arg: Annotated[
         list[str] | None,
         typer.Option(
             "--arg",
             metavar="KEY=VALUE",
-            help="Keyword argument for a Python spec's class or factory; VALUE is "
-            "read as YAML (128, 0.5, true, relu). Repeatable.",
+            help="Keyword argument for a Python spec's class or factory; VALUE is read as "
+            "YAML (128, 0.5, true, relu). Repeatable.",
             show_default=False,
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
-    ] = False,
+    allow_imports: AllowImportsOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Build the model, run one sample batch and show every nn.Linear."""
-    options = RunOptions(
-        device=device,
-        dtype=dtype.value if dtype else None,
-        seed=seed,
-        batch_size=batch_size,
-        input_shapes=tuple(_parse_shape(s) for s in input_shape or ()),
-        model_args=dict(_parse_arg(a) for a in arg or ()),
-    )
+    input_shapes = tuple(_parse_shape(s) for s in input_shape or ())
+    model_args = dict(_parse_arg(a) for a in arg or ())
     json_output = output_format is OutputFormat.json
     with _exit_codes(debug=debug, json_errors=json_output):
+        config = load_config()
+        options = config.run_options(
+            spec,
+            device=device,
+            dtype=dtype.value if dtype else None,
+            seed=seed,
+            batch_size=batch_size,
+            input_shapes=input_shapes,
+            model_args=model_args,
+            allow_imports=allow_imports,
+        )
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
 
         report = inspect_spec(spec, options)
         if debug:
-            for diagnostic in report.diagnostics:
-                if diagnostic.traceback:
-                    sys.stderr.write(diagnostic.traceback)
+            _print_tracebacks(report)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
             sys.stdout.write(render_markdown(report))
         else:
             Console().print(render_table(report))
-    raise typer.Exit(EXIT_FINDINGS if report.failed(strict=strict) else EXIT_OK)
+    failed = report.failed(strict=_first(strict, config.strict, False))
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH...",
+            help="Spec files and directories. A directory is searched for YAML specs (YAML "
+            "files with a top-level model: key); Python specs run only when named here or "
+            "in [tool.linearcli] paths. Default: the configured paths, else the current "
+            "directory.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="text, github or json."),
+    ] = CheckFormat.text,
+    batch_size: BatchSizeOption = None,
+    device: DeviceOption = None,
+    dtype: DTypeOption = None,
+    seed: SeedOption = None,
+    strict: StrictOption = None,
+    allow_imports: AllowImportsOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check many specs in one run, linter style: one line per finding, then a summary."""
+    with _exit_codes(debug=debug, json_errors=output_format is CheckFormat.json):
+        config = load_config()
+        from linearcli.check import check_specs, collect_specs
+        from linearcli.lines import render_check_github, render_check_json, render_check_text
+
+        specs = collect_specs(paths or config.paths or ["."])
+
+        def options_for(reference: str) -> RunOptions:
+            return config.run_options(
+                reference,
+                device=device,
+                dtype=dtype.value if dtype else None,
+                seed=seed,
+                batch_size=batch_size,
+                allow_imports=allow_imports,
+            )
+
+        result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
+        if debug:
+            for file in result.files:
+                if file.report is not None:
+                    _print_tracebacks(file.report)
+        render = {
+            CheckFormat.text: render_check_text,
+            CheckFormat.github: render_check_github,
+            CheckFormat.json: render_check_json,
+        }[output_format]
+        sys.stdout.write(render(result))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the YAML spec format, for editors."""
+    from linearcli.spec.schema import SPEC_SCHEMA
+
+    sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
+
+
+def _print_tracebacks(report: Report) -> None:
+    for diagnostic in report.diagnostics:
+        if diagnostic.traceback:
+            sys.stderr.write(diagnostic.traceback)
+
+
+def _first(*values: bool | None) -> bool:
+    return next(bool(value) for value in values if value is not None)
 
 
 @contextmanager
@@ -208,8 +324,7 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
             f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True
         )
         if json_errors:
-            code = "spec-error" if isinstance(exc, SpecError) else "build-error"
-            error = {"code": code, "message": exc.message, "source": exc.location}
+            error = SpecFailure.of(exc).to_dict()
             payload = {"schema_version": SCHEMA_VERSION, "ok": False, "error": error}
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         raise typer.Exit(EXIT_NOT_CHECKED) from None

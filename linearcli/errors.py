@@ -11,6 +11,8 @@ from __future__ import annotations
 class LinearcliError(Exception):
     """The spec could not be checked. Carries the file and line when they are known."""
 
+    code = "spec-error"  # the JSON error code
+
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
         super().__init__(message)
         self.message = message
@@ -31,6 +33,10 @@ class LinearcliError(Exception):
 class SpecError(LinearcliError):
     """The spec file (or the options naming its inputs) is not a valid spec."""
 
+    code = "spec-error"
+
 
 class BuildError(LinearcliError):
     """The spec is well formed but the model or its sample batch could not be made."""
+
+    code = "build-error"

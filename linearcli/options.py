@@ -18,3 +18,4 @@ class RunOptions:
     batch_size: int | None = None  # None: the spec's, else DEFAULT_BATCH_SIZE
     input_shapes: tuple[tuple[int, ...], ...] = ()  # per sample; overrides the spec's
     model_args: Mapping[str, Any] = field(default_factory=dict)  # --arg KEY=VALUE
+    allow_imports: bool = False  # YAML layer types outside torch.nn, by dotted path

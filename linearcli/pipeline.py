@@ -35,7 +35,12 @@ def inspect_model(
     spec: str | None = None,
     sources: Mapping[str, str] | None = None,
 ) -> Report:
-    """Run ``model(*inputs)`` once and report every nn.Linear it holds."""
+    """Run ``model(*inputs)`` once and report every nn.Linear it holds.
+
+    The model is left as it was found: same device, same train/eval mode of every module,
+    same parameter and buffer values, no hooks. (A LazyLinear that runs is materialised:
+    that is what running it means.)
+    """
     from linearcli.trace import trace
 
     recorded = trace(model, inputs)
@@ -57,6 +62,23 @@ def inspect_model(
         ),
         diagnostics=diagnostics,
     )
+
+
+def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Report:
+    """Fail a test with every finding if ``model(*inputs)`` has a shape error.
+
+    Raises AssertionError listing the findings (warnings too with ``strict``); returns
+    the report when there is nothing to fail on. Like :func:`inspect_model`, it leaves
+    the model as it found it.
+    """
+    report = inspect_model(model, *inputs)
+    if report.failed(strict=strict):
+        from linearcli.lines import finding_lines
+
+        where = type(model).__name__
+        lines = "\n".join(f"  {line}" for line in finding_lines(report, where))
+        raise AssertionError(f"linearcli found shape problems in {where}:\n{lines}")
+    return report
 
 
 def _layer_report(

@@ -48,17 +48,14 @@ def load_python_model(
 def _import(spec: PythonSpec) -> ModuleType:
     if spec.path is None:
         assert spec.module is not None
-        sys.path.insert(0, str(Path.cwd()))
         try:
-            return importlib.import_module(spec.module)
+            return import_from_cwd(spec.module)
         except ModuleNotFoundError as exc:
             if exc.name and spec.module.startswith(exc.name):
                 raise SpecError(f"cannot import module {spec.module!r}: {exc}") from None
-            raise BuildError(f"importing {spec.module!r} raised {_describe(exc)}") from None
+            raise BuildError(f"importing {spec.module!r} raised {describe(exc)}") from None
         except Exception as exc:
-            raise BuildError(f"importing {spec.module!r} raised {_describe(exc)}") from None
-        finally:
-            sys.path.remove(str(Path.cwd()))
+            raise BuildError(f"importing {spec.module!r} raised {describe(exc)}") from None
     file = Path(spec.path).resolve()
     module_name = f"linearcli_spec_{file.stem}_{abs(hash(str(file)))}"
     module_spec = importlib.util.spec_from_file_location(module_name, file)
@@ -72,13 +69,22 @@ def _import(spec: PythonSpec) -> ModuleType:
         raise SpecError(f"syntax error: {exc.msg}", path=spec.path, line=exc.lineno) from None
     except (Exception, SystemExit) as exc:
         raise BuildError(
-            f"importing the file raised {_describe(exc)}",
+            f"importing the file raised {describe(exc)}",
             path=spec.path,
             line=_line_in(exc.__traceback__, spec.path),
         ) from None
     finally:
         sys.path.remove(str(file.parent))
     return module
+
+
+def import_from_cwd(module_name: str) -> ModuleType:
+    """Import as ``python -m`` would from here: the current directory comes first."""
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        sys.path.remove(str(Path.cwd()))
 
 
 def _find_model(module: ModuleType, spec: PythonSpec, where: str) -> tuple[str, object]:
@@ -134,7 +140,7 @@ def _instantiate(
             else ""
         )
         raise BuildError(
-            f"{name}({_kwargs(model_args)}) raised {_describe(exc)}{hint}",
+            f"{name}({_kwargs(model_args)}) raised {describe(exc)}{hint}",
             path=where,
             line=_line_in(exc.__traceback__, path),
         ) from None
@@ -154,7 +160,7 @@ def _example_input(
             value = value()
         except Exception as exc:
             raise BuildError(
-                f"example_input() raised {_describe(exc)}",
+                f"example_input() raised {describe(exc)}",
                 path=where,
                 line=_line_in(exc.__traceback__, path),
             ) from None
@@ -218,7 +224,7 @@ def _line_in(tb: TracebackType | None, path: str | None) -> int | None:
     return line
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 

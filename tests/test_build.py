@@ -450,3 +450,30 @@ def test_modules_inside_a_layer_inherit_its_line(write: Write) -> None:
     )
     assert sources["proj"] == f"{path}:3"
     assert "(model)" not in sources  # the wrapper Sequential was not written by the user
+
+
+def test_layer_types_outside_torch_nn_need_allow_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "zoo_blocks"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from torch import nn\n\n\nclass Block(nn.Linear):\n    pass\n\n\nNOT_A_LAYER = 3\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        SpecError, match="'zoo_blocks.Block' is not in torch.nn; .* needs --allow-imports"
+    ):
+        resolve_layer_type("zoo_blocks.Block", "x.yaml", 3)
+    assert (
+        resolve_layer_type("zoo_blocks.Block", "x.yaml", 3, allow_imports=True).__name__ == "Block"
+    )
+    with pytest.raises(SpecError, match="not a layer type 'zoo_blocks.NOT_A_LAYER'"):
+        resolve_layer_type("zoo_blocks.NOT_A_LAYER", "x.yaml", 3, allow_imports=True)
+    with pytest.raises(SpecError, match="zoo_blocks has no 'Missing'"):
+        resolve_layer_type("zoo_blocks.Missing", "x.yaml", 3, allow_imports=True)
+    with pytest.raises(
+        SpecError, match="cannot import 'absent_pkg' for layer type 'absent_pkg.X'"
+    ) as caught:
+        resolve_layer_type("absent_pkg.X", "x.yaml", 9, allow_imports=True)
+    assert caught.value.location == "x.yaml:9"

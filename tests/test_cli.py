@@ -309,7 +309,10 @@ def test_ctrl_c_exits_130(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_version_and_help(cli: Cli) -> None:
     assert cli("--version").stdout == f"linearcli {__version__}\n"
     top = cli("--help")
-    assert top.exit_code == 0 and "inspect" in top.stdout and "Exit codes" in top.stdout
+    assert top.exit_code == 0 and "Exit codes" in top.stdout
+    for command in ("inspect", "check", "schema"):
+        assert command in top.stdout
+        assert cli(command, "--help").exit_code == 0
     help_text = " ".join(cli("inspect", "--help").stdout.replace("│", " ").split())
     for option in (
         "--input-shape",
@@ -322,6 +325,7 @@ def test_version_and_help(cli: Cli) -> None:
         "--format",
         "--strict",
         "--arg",
+        "--allow-imports",
         "--debug",
     ):
         assert option in help_text

@@ -26,6 +26,7 @@ __all__ = [
     "LayerSpec",
     "ModelSpec",
     "PythonSpec",
+    "YAML_SUFFIXES",
     "YamlSpec",
     "load_spec",
 ]

@@ -1,0 +1,98 @@
+"""One line per finding: linter text, GitHub workflow commands, and the check summary.
+
+Never prints: every function returns text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from linearcli.report import CheckResult, Diagnostic, FileResult, Report, SpecFailure
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def finding_lines(report: Report, spec: str) -> Iterator[str]:
+    """``path:line: error[code] layer: message (fix: ...)``, one per finding."""
+    for d in report.diagnostics:
+        layer = f" {d.layer}:" if d.layer is not None else ""
+        fix = f" (fix: {d.fix})" if d.fix else ""
+        yield f"{d.source or spec}: {d.severity}[{d.code}]{layer} {d.message}{fix}"
+
+
+def failure_line(spec: str, failure: SpecFailure) -> str:
+    return f"{failure.source or spec}: error[{failure.code}] {failure.message}"
+
+
+def render_check_text(result: CheckResult) -> str:
+    lines = [line for file in result.files for line in _file_lines(file)]
+    return "\n".join([*lines, check_summary(result)]) + "\n"
+
+
+def _file_lines(file: FileResult) -> Iterator[str]:
+    if file.report is not None:
+        yield from finding_lines(file.report, file.spec)
+    elif file.failure is not None:
+        yield failure_line(file.spec, file.failure)
+
+
+def check_summary(result: CheckResult) -> str:
+    """linearcli: 3 specs checked: 2 errors, 1 warning, 1 not checked."""
+    specs = len(result.files)
+    parts = [
+        _plural(result.count("error"), "error"),
+        _plural(result.count("warning"), "warning"),
+    ]
+    if result.not_checked:
+        parts.append(f"{result.not_checked} not checked")
+    checked = f"{specs} spec{'' if specs == 1 else 's'} checked"
+    return f"linearcli: {checked}: {', '.join(parts)}"
+
+
+def render_check_github(result: CheckResult) -> str:
+    """GitHub Actions workflow commands: findings appear on the pull request's lines."""
+    lines = []
+    for file in result.files:
+        if file.report is not None:
+            for d in file.report.diagnostics:
+                lines.append(_github(d.severity, d.source or file.spec, d.code, _with_fix(d)))
+        elif file.failure is not None:
+            failure = file.failure
+            lines.append(
+                _github("error", failure.source or file.spec, failure.code, failure.message)
+            )
+    lines.append(check_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def render_check_json(result: CheckResult) -> str:
+    return json.dumps(result.to_dict(), indent=2) + "\n"
+
+
+def _github(severity: str, location: str, code: str, message: str) -> str:
+    path, separator, line = location.rpartition(":")
+    if not (separator and line.isdigit()):
+        path, line = location, ""
+    properties = f"file={_property(path)}" + (f",line={line}" if line else "")
+    properties += f",title={_property(f'linearcli {code}')}"
+    return f"::{_GITHUB_LEVEL[severity]} {properties}::{_data(message)}"
+
+
+def _with_fix(d: Diagnostic) -> str:
+    prefix = f"{d.layer}: " if d.layer is not None else ""
+    return prefix + d.message + (f" (fix: {d.fix})" if d.fix else "")
+
+
+def _data(text: str) -> str:
+    """GitHub's escaping for a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """GitHub's escaping for a workflow command's property values."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

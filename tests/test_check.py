@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from linearcli.check import collect_specs, is_yaml_spec
+
+from .conftest import ROOT, Result
+
+Cli = Callable[..., Result]
+Write = Callable[[str, str], Path]
+
+GOOD = "input: {shape: [4]}\nmodel:\n  fc: {Linear: [4, 2]}\n"
+WRONG = "input: {shape: [4]}\nmodel:\n  fc1: {Linear: [4, 8]}\n  fc2: {Linear: [6, 2]}\n"
+
+
+def test_done_when_every_finding_with_file_and_line_exit_1(cli: Cli, in_repo: Path) -> None:
+    result = cli("check", "specs/", "specs/broken/")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "linearcli: 9 specs checked: 6 errors, 1 warning"
+    findings = lines[:-1]
+    assert [line.split(": ", 1)[0] for line in findings] == [
+        "specs/broken/cnn_no_flatten.yaml:8",
+        "specs/broken/conv1d_to_linear.yaml:8",
+        "specs/broken/conv_channels.yaml:6",
+        "specs/broken/conv_channels.yaml:8",
+        "specs/broken/three_mismatches.yaml:6",
+        "specs/broken/three_mismatches.yaml:7",
+        "specs/broken/three_mismatches.yaml:8",
+        "specs/broken/wrong_hidden_size.yaml:7",
+    ]
+    assert findings[-1] == (
+        "specs/broken/wrong_hidden_size.yaml:7: error[in-features-mismatch] fc2: "
+        "fc2 (Linear 128->10) got (2, 256) from fc1 (Linear 784->256); in_features is 128 "
+        "(fix: set in_features to 256: nn.Linear(256, 10), or change fc1's out_features "
+        "to 128: nn.Linear(784, 128))"
+    )
+    assert result.stderr == ""
+
+
+def test_done_when_good_specs_alone_exit_0_with_only_the_summary(cli: Cli, in_repo: Path) -> None:
+    good = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.yaml"))
+    result = cli("check", *good, "specs/mlp.py")
+    assert result.exit_code == 0
+    assert result.stdout == f"linearcli: {len(good) + 1} specs checked: 0 errors, 0 warnings\n"
+
+
+def test_python_specs_run_only_when_named(cli: Cli, in_repo: Path) -> None:
+    assert "spec" in cli("check", "specs/broken/").stdout  # YAML only from a directory
+    result = cli("check", "specs/broken/", "specs/broken/wrong_hidden_size.py")
+    assert "specs/broken/wrong_hidden_size.py:14: error[in-features-mismatch] fc2" in result.stdout
+    assert "bad_reshape.py" not in result.stdout
+
+
+def test_collect_recurses_skips_non_specs_hidden_and_tool_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in {
+        "a.yaml": GOOD,
+        "nested/deeper/b.yml": GOOD,
+        "nested/workflow.yaml": "on: push\njobs: {}\n",
+        "nested/list.yaml": "- 1\n",
+        ".hidden/c.yaml": GOOD,
+        "node_modules/d.yaml": GOOD,
+        "models/net.py": "x = 1\n",
+        "broken.yaml": "model:\n  fc: {Linear: [1, 2]\n",
+        "README.md": "model: no\n",
+    }.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert collect_specs(["."]) == ["./a.yaml", "./broken.yaml", "./nested/deeper/b.yml"]
+    # named files: a non-spec YAML is skipped (pre-commit passes every YAML); .py is kept
+    assert collect_specs(["nested/workflow.yaml", "models/net.py", "a.yaml", "a.yaml"]) == [
+        "models/net.py",
+        "a.yaml",
+    ]
+    assert collect_specs(["absent.yaml", "absent.py"]) == ["absent.yaml", "absent.py"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [
+        (GOOD, True),
+        ("model: []\n", True),
+        ("on: push\n", False),
+        ("- model\n", False),
+        ("model:\n  fc: {Linear: [1\n", True),  # broken, but clearly a spec: report it
+        ("x: [1\n", False),
+        ("", False),
+    ],
+)
+def test_is_yaml_spec(tmp_path: Path, text: str, spec: bool) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert is_yaml_spec(path) is spec
+
+
+def test_a_file_that_cannot_be_checked_does_not_stop_the_others(cli: Cli, write: Write) -> None:
+    wrong = write("wrong.yaml", WRONG)
+    typo = write("typo.yaml", "input: {shape: [4]}\nmodel:\n  fc: Linaer\n")
+    good = write("good.yaml", GOOD)
+    result = cli("check", str(typo), str(wrong), str(good), "absent.py")
+    assert result.exit_code == 2  # the worst wins
+    assert result.stdout.splitlines() == [
+        f"{typo}:3: error[spec-error] unknown layer type 'Linaer' (did you mean 'Linear'?)",
+        f"{wrong}:4: error[in-features-mismatch] fc2: fc2 (Linear 6->2) got (2, 8) from fc1 "
+        "(Linear 4->8); in_features is 6 (fix: set in_features to 8: nn.Linear(8, 2), or change "
+        "fc1's out_features to 6: nn.Linear(4, 6))",
+        "absent.py: error[spec-error] no such file",
+        "linearcli: 4 specs checked: 1 error, 0 warnings, 2 not checked",
+    ]
+
+
+def test_exit_codes_and_strict(cli: Cli, write: Write, in_repo: Path) -> None:
+    assert cli("check", str(write("good.yaml", GOOD))).exit_code == 0
+    assert cli("check", str(write("wrong.yaml", WRONG))).exit_code == 1
+    assert cli("check", "specs/broken/conv1d_to_linear.yaml").exit_code == 0
+    assert cli("check", "specs/broken/conv1d_to_linear.yaml", "--strict").exit_code == 1
+
+
+def test_github_format(cli: Cli, write: Write, in_repo: Path) -> None:
+    result = cli(
+        "check",
+        "specs/broken/conv_channels.yaml",
+        "specs/broken/conv1d_to_linear.yaml",
+        "absent.yaml",
+        "-f",
+        "github",
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "::error file=specs/broken/conv_channels.yaml,line=6,title=linearcli forward-error::"
+        "conv2: the forward pass raised RuntimeError in conv2 (Conv2d): Given groups=1"
+    )
+    assert lines[1].startswith(
+        "::notice file=specs/broken/conv_channels.yaml,line=8,title=linearcli not-called::fc:"
+    )
+    assert lines[2].startswith(
+        "::warning file=specs/broken/conv1d_to_linear.yaml,line=8,"
+        "title=linearcli unflattened-input::"
+    )
+    assert lines[2].endswith(
+        "(fix: insert nn.Flatten() (or x = x.flatten(1)) before fc and set in_features "
+        "to 8*30 = 240: nn.Linear(240, 5))"
+    )
+    assert lines[3] == "::error file=absent.yaml,title=linearcli spec-error::no such file"
+    assert lines[4] == "linearcli: 3 specs checked: 1 error, 1 warning, 1 not checked"
+    assert result.exit_code == 2
+
+
+def test_github_escapes_per_the_workflow_command_rules(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    odd = tmp_path / "a,b:c.yaml"
+    odd.write_text("input: {shape: [4]}\nmodel:\n  fc: {Linear: [5, 100%]}\n")
+    line = cli("check", odd.name, "-f", "github").stdout.splitlines()[0]
+    assert line.startswith("::error file=a%2Cb%3Ac.yaml,line=3,title=linearcli build-error::")
+    assert "100%25" in line
+
+
+def test_json_format(cli: Cli, write: Write, in_repo: Path) -> None:
+    result = cli(
+        "check", "specs/mlp.yaml", "specs/broken/three_mismatches.yaml", "absent.yaml", "-f", "json"
+    )
+    data = json.loads(result.stdout)
+    assert (data["schema_version"], data["ok"]) == (1, False)
+    mlp, mismatches, absent = data["files"]
+    assert (mlp["spec"], mlp["ok"], mlp["totals"]["params"]) == ("specs/mlp.yaml", True, 203_530)
+    assert [d["layer"] for d in mismatches["diagnostics"]] == ["fc2", "fc3", "fc4"]
+    assert absent == {
+        "schema_version": 1,
+        "spec": "absent.yaml",
+        "ok": False,
+        "error": {"code": "spec-error", "message": "no such file", "source": "absent.yaml"},
+    }
+    assert json.loads(cli("check", "specs/mlp.yaml", "-f", "json").stdout)["ok"] is True
+
+
+def test_config_supplies_paths_inputs_and_options(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "wrong.yaml").write_text(WRONG)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "pair.py").write_text(
+        "from torch import nn\n\n\nclass Pair(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        "        self.a = nn.Linear(3, 2)\n        self.b = nn.Linear(5, 2)\n\n"
+        "    def forward(self, x, y):\n        return self.a(x) + self.b(y)\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.linearcli]\npaths = ["specs", "models/pair.py"]\ndevice = "meta"\n\n'
+        '[tool.linearcli.inputs]\n"models/pair.py" = [[3], [5]]\n'
+    )
+    monkeypatch.chdir(tmp_path / "models")  # found by walking up
+    data = json.loads(cli("check", "-f", "json").stdout)
+    specs = [f["spec"] for f in data["files"]]
+    assert specs == [str(Path("..") / "specs" / "wrong.yaml"), "pair.py"]  # as seen from here
+    wrong, pair = data["files"]
+    assert wrong["device"] == "meta" and wrong["diagnostics"][0]["code"] == "in-features-mismatch"
+    assert pair["inputs"] == [[2, 3], [2, 5]] and pair["ok"] is True
+    assert cli("check").exit_code == 1
+    assert cli("check", "--device", "cpu", "-f", "json").json()["files"][0]["device"] == "cpu"
+
+
+def test_unknown_config_keys_stop_with_exit_2(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.linearcli]\nbatchsize = 2\n")
+    monkeypatch.chdir(tmp_path)
+    for command in ("check", "inspect"):
+        result = cli(command, "x.yaml")
+        assert result.exit_code == 2
+        assert result.stderr.startswith(
+            "pyproject.toml: error: unknown key in [tool.linearcli]: batchsize"
+        )
+
+
+def test_config_strict_and_allow_imports_reach_inspect(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "zoo_twice.py").write_text(
+        "from torch import nn\n\n\nclass Twice(nn.Linear):\n    pass\n"
+    )
+    (tmp_path / "spec.yaml").write_text(
+        "input: {shape: [4]}\n"
+        "model:\n  fc: {zoo_twice.Twice: [4, 4]}\n  spare: {Conv1d: [1, 1, 1]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    refused = cli("inspect", "spec.yaml")
+    assert refused.exit_code == 2 and "needs --allow-imports" in refused.stderr
+    assert (
+        cli("inspect", "spec.yaml", "--allow-imports", "-f", "json").json()["layers"][0]["type"]
+        == "Twice"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.linearcli]\nallow-imports = true\nstrict = true\n"
+    )
+    assert cli("inspect", "spec.yaml").exit_code == 1  # the Conv1d on (2, 4) fails: forward-error
+    assert cli("inspect", "spec.yaml", "--no-allow-imports").exit_code == 2
