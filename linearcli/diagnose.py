@@ -55,6 +55,10 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
     source = call.producer.describe() if call.producer else "an unknown producer"
     layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
     product = f"{'*'.join(map(str, shape[1:]))} = {flat}"
+    flatten = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}"
+    flatten_and_resize = (
+        f"{flatten} and set in_features to {product}: {_linear_call(flat, record.out_features)}"
+    )
     if received != record.in_features and (flattens_to_fit or (spatial and call.from_feature_map)):
         if flattens_to_fit:
             message = (
@@ -62,16 +66,13 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
                 f"its last axis is {received}, not in_features {record.in_features}, but the "
                 f"axes after the batch multiply to it ({product})"
             )
-            fix = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}: {product}"
+            fix = f"{flatten}: {product}"
         else:
             message = (
                 f"{layer} got an unflattened feature map {format_shape(shape)} from {source}; "
                 f"in_features is {record.in_features}"
             )
-            fix = (
-                f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name} and set "
-                f"in_features to {product}: {_linear_call(flat, record.out_features)}"
-            )
+            fix = flatten_and_resize
         return Diagnostic("error", "unflattened-input", record.name, message + suffix, fix)
     if received != record.in_features:
         message = (
@@ -88,11 +89,9 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
             f"{layer} runs on an unflattened feature map {format_shape(shape)} from {source}: "
             f"it mixes only the last axis ({received} values), separately at every other position"
         )
-        fix = (
-            f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name} and set in_features "
-            f"to {product}: {_linear_call(flat, record.out_features)}"
+        return Diagnostic(
+            "warning", "unflattened-input", record.name, message + suffix, flatten_and_resize
         )
-        return Diagnostic("warning", "unflattened-input", record.name, message + suffix, fix)
     return None
 
 
