@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -15,7 +15,14 @@ from linearcli.errors import BuildError, SpecError
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
 from linearcli.pymodel import describe, import_from_cwd, load_python_model
 from linearcli.records import ROOT_NAME
-from linearcli.spec import INTEGER_DTYPES, LayerSpec, ModelSpec, PythonSpec, YamlSpec
+from linearcli.spec import (
+    INTEGER_DTYPES,
+    LayerInit,
+    LayerSpec,
+    ModelSpec,
+    PythonSpec,
+    YamlSpec,
+)
 
 _DTYPES = {
     "float32": torch.float32,
@@ -33,6 +40,7 @@ class Built:
     model: nn.Module
     inputs: tuple[Any, ...]
     sources: Mapping[str, str]  # module name -> "path:line" where it was written
+    inits: Mapping[str, LayerInit] = field(default_factory=dict)  # module name -> spec's init:
 
 
 def build(spec: ModelSpec, options: RunOptions) -> Built:
@@ -99,7 +107,9 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
             for layer in spec.layers
         )
     model = nn.Sequential(layers).to(device=device, dtype=dtype)
-    sources = dict(_layer_sources(spec.layers, spec.path, prefix=""))
+    named = list(_named_layers(spec.layers))
+    sources = {name: f"{spec.path}:{layer.line}" for name, layer in named}
+    inits = {name: layer.init for name, layer in named if layer.init is not None}
     if options.input_shapes:
         inputs = _random_inputs(options.input_shapes, options, dtype, device)
     elif spec.input is not None:
@@ -124,7 +134,7 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
             "no sample batch: add `input: {shape: [...]}` to the spec or pass --input-shape",
             path=spec.path,
         )
-    return Built(model=model, inputs=inputs, sources=sources)
+    return Built(model=model, inputs=inputs, sources=sources, inits=inits)
 
 
 def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
@@ -134,7 +144,7 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
         )
     layer_type = resolve_layer_type(layer.type_name, path, layer.line, allow_imports=allow_imports)
     try:
-        return layer_type(*layer.args, **layer.kwargs)
+        module = layer_type(*layer.args, **layer.kwargs)
     except Exception as exc:  # the constructor's own message is the most precise one
         call = ", ".join([*map(repr, layer.args), *(f"{k}={v!r}" for k, v in layer.kwargs.items())])
         raise BuildError(
@@ -142,6 +152,32 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
             path=path,
             line=layer.line,
         ) from None
+    if layer.init is not None:
+        _initialise(module, layer, layer.init, path)
+    return module
+
+
+def _initialise(module: nn.Module, layer: LayerSpec, init: LayerInit, path: str) -> None:
+    """Apply a spec's ``init:`` right after construction, so --seed governs it too."""
+    for param_name, scheme in (("weight", init.weight), ("bias", init.bias)):
+        if scheme is None:
+            continue
+        param = getattr(module, param_name, None)
+        if not isinstance(param, torch.Tensor):
+            raise SpecError(
+                f"layer {layer.name!r} ({layer.type_name}) has no {param_name} to initialise",
+                path=path,
+                line=scheme.line,
+            )
+        try:
+            getattr(nn.init, scheme.name)(param, **scheme.kwargs)
+        except Exception as exc:
+            raise SpecError(
+                f"init {scheme.describe()} of {layer.name}.{param_name} failed: "
+                f"{type(exc).__name__}: {exc}",
+                path=path,
+                line=scheme.line,
+            ) from None
 
 
 def resolve_layer_type(
@@ -204,13 +240,12 @@ def _nn_layer_names() -> list[str]:
     ]
 
 
-def _layer_sources(
-    layers: Iterable[LayerSpec], path: str, prefix: str
-) -> Iterable[tuple[str, str]]:
+def _named_layers(layers: Iterable[LayerSpec], prefix: str = "") -> Iterable[tuple[str, LayerSpec]]:
+    """Every layer of a YAML spec under the module name it gets: block.0, block.1, ..."""
     for layer in layers:
         name = f"{prefix}{layer.name}"
-        yield name, f"{path}:{layer.line}"
-        yield from _layer_sources(layer.children, path, prefix=f"{name}.")
+        yield name, layer
+        yield from _named_layers(layer.children, prefix=f"{name}.")
 
 
 def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -> Built:

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from linearcli import __version__
 from linearcli.config import load_config
-from linearcli.errors import LinearcliError
+from linearcli.errors import LinearcliError, SpecError
 from linearcli.options import DEVICE_CHOICES, RunOptions
 from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
@@ -57,6 +57,11 @@ class OutputFormat(StrEnum):
 class CheckFormat(StrEnum):
     text = "text"
     github = "github"
+    json = "json"
+
+
+class ExplainFormat(StrEnum):
+    table = "table"
     json = "json"
 
 
@@ -291,6 +296,56 @@ def check(
         }[output_format]
         sys.stdout.write(render(result))
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def explain(
+    in_features: Annotated[
+        int, typer.Argument(metavar="IN", min=1, help="in_features.", show_default=False)
+    ],
+    out_features: Annotated[
+        int, typer.Argument(metavar="OUT", min=1, help="out_features.", show_default=False)
+    ],
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, metavar="N", help="Samples in the random input.")
+    ] = 2,
+    input_json: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            metavar="JSON",
+            help="The input as a JSON nested list whose last axis is IN, e.g. "
+            "'[[1.0, -1.0], [0.0, 1.0]]'. Default: a random batch.",
+            show_default=False,
+        ),
+    ] = None,
+    no_bias: Annotated[
+        bool, typer.Option("--no-bias", help="nn.Linear(IN, OUT, bias=False).")
+    ] = False,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed for W, b and x.")] = 0,
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
+    ] = ExplainFormat.table,
+    debug: DebugOption = False,
+) -> None:
+    """Build one nn.Linear(IN, OUT) and work through y = x Wᵀ + b for it, with numbers."""
+    with _exit_codes(debug=debug, json_errors=output_format is ExplainFormat.json):
+        values = None
+        if input_json is not None:
+            try:
+                values = json.loads(input_json)
+            except json.JSONDecodeError as exc:
+                raise SpecError(f"--input is not JSON: {exc}") from None
+        from linearcli.explain import explain as explain_linear
+        from linearcli.render_explain import render_explanation, render_explanation_json
+
+        explained = explain_linear(
+            in_features, out_features, batch=batch, input_values=values, bias=not no_bias, seed=seed
+        )
+        if output_format is ExplainFormat.json:
+            sys.stdout.write(render_explanation_json(explained))
+        else:
+            Console().print(render_explanation(explained))
 
 
 @app.command()

@@ -10,17 +10,24 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
-from linearcli.report import Diagnostic, format_shape
+from linearcli.report import Diagnostic, InitAudit, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+OUTLIER_RATIO = 3.0  # std more than 3x, or less than 1/3, of what the scheme implies
+OUTLIER_MIN_VALUES = 16
 AFTER_RECOVERY = " (found after linearcli replaced an earlier layer's wrong input to keep going)"
 
 
-def diagnose(trace: Trace, sources: Mapping[str, str]) -> tuple[Diagnostic, ...]:
+def diagnose(
+    trace: Trace, sources: Mapping[str, str], audits: Mapping[str, InitAudit] | None = None
+) -> tuple[Diagnostic, ...]:
     findings: list[Diagnostic] = []
     for record in trace.linears:
         for finding in _unique(_check_call(record, call) for call in record.calls):
             findings.append(_at(finding, sources.get(record.name)))
+        if audits and record.name in audits:
+            for finding in _check_init(record, audits[record.name]):
+                findings.append(_at(finding, sources.get(record.name)))
         if not record.calls and record.used_by is None:
             findings.append(_at(_not_called(record, trace), sources.get(record.name)))
     if trace.failure is not None:
@@ -93,6 +100,38 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
             "warning", "unflattened-input", record.name, message + suffix, flatten_and_resize
         )
     return None
+
+
+def _check_init(record: LinearRecord, init: InitAudit) -> Iterator[Diagnostic]:
+    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    weight = init.weight.observed
+    if weight is not None and record.out_features > 1 and weight.min == weight.max:
+        yield Diagnostic(
+            "warning",
+            "symmetric-init",
+            record.name,
+            f"every weight of {layer} is {weight.min:.4g}: its {record.out_features} output "
+            "units start identical, get identical gradients and so stay identical",
+            "give the weight a random init (PyTorch's default, xavier_uniform_ or "
+            "kaiming_uniform_); a constant suits a bias, not a weight",
+        )
+        return
+    for part, param in (("weight", init.weight), ("bias", init.bias)):
+        observed = param.observed if param else None
+        if param is None or observed is None or not param.expected_std:
+            continue
+        if observed.count < OUTLIER_MIN_VALUES:
+            continue  # too few values for their spread to mean anything
+        ratio = observed.std / param.expected_std
+        if ratio > OUTLIER_RATIO or ratio < 1 / OUTLIER_RATIO:
+            yield Diagnostic(
+                "info",
+                "init-outlier",
+                record.name,
+                f"the {part} of {layer} has std {observed.std:.4g}, {ratio:.3g}x the "
+                f"{param.expected_std:.4g} that {param.scheme} implies",
+                "check that the values you load or the scheme's arguments are the ones you mean",
+            )
 
 
 def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:

@@ -9,10 +9,11 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from linearcli.audit import audit
 from linearcli.diagnose import diagnose
 from linearcli.options import RunOptions
-from linearcli.report import Diagnostic, LayerReport, Report, Status, Totals
-from linearcli.spec import load_spec
+from linearcli.report import Diagnostic, InitAudit, LayerReport, Report, Status, Totals
+from linearcli.spec import LayerInit, load_spec
 
 if TYPE_CHECKING:
     from torch import nn
@@ -26,7 +27,9 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
     from linearcli.build import build
 
     built = build(spec, options or RunOptions())
-    return inspect_model(built.model, *built.inputs, spec=reference, sources=built.sources)
+    return inspect_model(
+        built.model, *built.inputs, spec=reference, sources=built.sources, inits=built.inits
+    )
 
 
 def inspect_model(
@@ -34,6 +37,7 @@ def inspect_model(
     *inputs: Any,
     spec: str | None = None,
     sources: Mapping[str, str] | None = None,
+    inits: Mapping[str, LayerInit] | None = None,
 ) -> Report:
     """Run ``model(*inputs)`` once and report every nn.Linear it holds.
 
@@ -45,14 +49,17 @@ def inspect_model(
 
     recorded = trace(model, inputs)
     sources = sources or {}
-    diagnostics = diagnose(recorded, sources)
+    audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
+    diagnostics = diagnose(recorded, sources, audits)
     return Report(
         spec=spec,
         device=recorded.device,
         dtype=recorded.dtype,
         inputs=recorded.input_shapes,
         output_shape=recorded.output_shape,
-        layers=tuple(_layer_report(r, diagnostics, sources) for r in recorded.linears),
+        layers=tuple(
+            _layer_report(r, diagnostics, sources, audits[r.name]) for r in recorded.linears
+        ),
         totals=Totals(
             linear_layers=len(recorded.linears),
             linear_params=recorded.linear_params,
@@ -82,7 +89,10 @@ def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Repor
 
 
 def _layer_report(
-    record: LinearRecord, diagnostics: tuple[Diagnostic, ...], sources: Mapping[str, str]
+    record: LinearRecord,
+    diagnostics: tuple[Diagnostic, ...],
+    sources: Mapping[str, str],
+    init: InitAudit,
 ) -> LayerReport:
     severities = {d.severity for d in diagnostics if d.layer == record.name}
     first = record.calls[0] if record.calls else None
@@ -102,11 +112,14 @@ def _layer_report(
         bias_shape=record.bias_shape,
         params=record.params,
         init_bound=1 / math.sqrt(record.in_features) if record.in_features > 0 else None,
-        weight_range=record.weight_range,
+        weight_range=(
+            (record.weight_stats.min, record.weight_stats.max) if record.weight_stats else None
+        ),
         calls=len(record.calls),
         input_shape=first.input_shape if first else None,
         output_shape=first.output_shape if first else None,
         status=status,
         source=sources.get(record.name),
         used_by=record.used_by,
+        init=init,
     )

@@ -38,6 +38,17 @@ class LinearCall:
 
 
 @dataclass(frozen=True)
+class Stats:
+    """What a parameter's values are, observed."""
+
+    min: float
+    max: float
+    mean: float
+    std: float
+    count: int
+
+
+@dataclass(frozen=True)
 class LinearRecord:
     name: str
     type_name: str  # as built: a LazyLinear turns into a Linear when it first runs
@@ -46,7 +57,8 @@ class LinearRecord:
     weight_shape: Shape
     bias_shape: Shape | None
     params: int
-    weight_range: tuple[float, float] | None  # None where there are no values (meta, lazy)
+    weight_stats: Stats | None  # None where there are no values (meta, lazy)
+    bias_stats: Stats | None
     calls: tuple[LinearCall, ...]
     used_by: str | None  # the enclosing module that uses this weight without calling it
 

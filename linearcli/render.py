@@ -91,7 +91,7 @@ class _LayerTable:
                 features,
                 f"{weight}\n{bias}",
                 params,
-                f"{bound}\n{spread}",
+                f"{bound}\n" + spread.replace(" σ ", "\nσ "),
                 f"{seen_in}\n{seen_out}",
                 status,
             )
@@ -135,8 +135,8 @@ def layer_cells(layer: LayerReport, name: str | None = None) -> tuple[str, ...]:
         format_shape(layer.weight_shape),
         format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
         f"{layer.params:,}",
-        _sig(layer.init_bound) if layer.init_bound is not None else "-",
-        _range(layer.weight_range),
+        _init(layer),
+        _observed(layer),
         seen_in,
         format_shape(layer.output_shape) if layer.output_shape is not None else "-",
         layer.status,
@@ -218,11 +218,26 @@ def format_bytes(count: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _range(weight_range: tuple[float, float] | None) -> str:
-    if weight_range is None:
+def _init(layer: LayerReport) -> str:
+    """PyTorch's default bound, or the scheme the weight has and what it implies."""
+    weight = layer.init.weight if layer.init else None
+    if weight is None or weight.scheme == "default":
+        return _sig(layer.init_bound) if layer.init_bound is not None else "-"
+    if weight.expected_std == 0 or (weight.expected_bound is None and weight.expected_std is None):
+        return weight.scheme
+    if weight.expected_bound is not None:
+        return f"{weight.scheme} ±{_sig(weight.expected_bound)}"
+    return f"{weight.scheme} σ {_sig(weight.expected_std or 0)}"
+
+
+def _observed(layer: LayerReport) -> str:
+    """The weight's observed range and spread."""
+    observed = layer.init.weight.observed if layer.init else None
+    if layer.weight_range is None:
         return NOT_MATERIALISED
-    low, high = weight_range
-    return f"{_sig(low)} … {_sig(high)}"
+    low, high = layer.weight_range
+    spread = f" σ {_sig(observed.std)}" if observed is not None else ""
+    return f"{_sig(low)} … {_sig(high)}{spread}"
 
 
 def _sig(value: float) -> str:

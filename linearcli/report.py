@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from linearcli.errors import LinearcliError
+from linearcli.records import Stats
 
 SCHEMA_VERSION = 1
 
@@ -41,6 +42,37 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class ParamInit:
+    """One parameter's init: the scheme, what it implies, and what was observed."""
+
+    scheme: str  # "default", a torch.nn.init scheme from the spec, or "custom"
+    expected_bound: float | None
+    expected_std: float | None
+    observed: Stats | None  # None on the meta device
+
+    def to_dict(self) -> dict[str, Any]:
+        observed = self.observed
+        return {
+            "scheme": self.scheme,
+            "expected_bound": self.expected_bound,
+            "expected_std": self.expected_std,
+            "min": observed.min if observed else None,
+            "max": observed.max if observed else None,
+            "mean": observed.mean if observed else None,
+            "std": observed.std if observed else None,
+        }
+
+
+@dataclass(frozen=True)
+class InitAudit:
+    weight: ParamInit
+    bias: ParamInit | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weight": self.weight.to_dict(), "bias": self.bias.to_dict() if self.bias else None}
+
+
+@dataclass(frozen=True)
 class LayerReport:
     name: str
     type: str
@@ -57,6 +89,7 @@ class LayerReport:
     status: Status
     source: str | None
     used_by: str | None = None  # a parent that uses this weight without calling the layer
+    init: InitAudit | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +108,7 @@ class LayerReport:
             "status": self.status,
             "source": self.source,
             "used_by": self.used_by,
+            "init": self.init.to_dict() if self.init else None,
         }
 
 

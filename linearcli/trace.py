@@ -27,6 +27,7 @@ from linearcli.records import (
     LinearRecord,
     Producer,
     Shape,
+    Stats,
     Trace,
 )
 
@@ -228,10 +229,6 @@ def _record(
     weight = module.weight
     lazy = isinstance(weight, UninitializedParameter)
     bias = module.bias
-    weight_range = None
-    if not lazy and weight.device.type != "meta" and weight.numel() > 0:
-        low, high = torch.aminmax(weight.detach().float())
-        weight_range = (float(low), float(high))
     return LinearRecord(
         name=name,
         type_name=type_name,
@@ -240,9 +237,23 @@ def _record(
         weight_shape=(module.out_features, module.in_features) if lazy else tuple(weight.shape),
         bias_shape=None if bias is None else (module.out_features,),
         params=sum(_numel(p) for p in module.parameters()),
-        weight_range=weight_range,
+        weight_stats=_stats(weight),
+        bias_stats=_stats(bias),
         calls=tuple(calls),
         used_by=used_by,
+    )
+
+
+def _stats(param: torch.Tensor | None) -> Stats | None:
+    """Observed values; none on the meta device or before a lazy module has run."""
+    if param is None or isinstance(param, UninitializedParameter) or param.device.type == "meta":
+        return None
+    if param.numel() == 0:
+        return None
+    values = param.detach().double()
+    std = float(values.std()) if values.numel() > 1 else 0.0
+    return Stats(
+        float(values.min()), float(values.max()), float(values.mean()), std, values.numel()
     )
 
 

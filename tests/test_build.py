@@ -477,3 +477,52 @@ def test_layer_types_outside_torch_nn_need_allow_imports(
     ) as caught:
         resolve_layer_type("absent_pkg.X", "x.yaml", 9, allow_imports=True)
     assert caught.value.location == "x.yaml:9"
+
+
+def test_init_schemes_are_applied_and_seeded(write: Write) -> None:
+    path = write(
+        "init.yaml",
+        """
+        input: {shape: [16]}
+        model:
+          hidden: {Linear: [16, 32], init: {constant_: {val: 0.5}}}
+          wide: {Linear: [32, 64], init: {weight: xavier_uniform_, bias: zeros}}
+          plain: {Linear: [64, 2]}
+        """,
+    )
+    model, _, _ = built(path)
+    assert torch.all(model.hidden.weight == 0.5)
+    assert not torch.all(model.hidden.bias == 0.5)  # the bias keeps PyTorch's default
+    largest = float(model.wide.weight.detach().abs().max())
+    assert 0.95 * (6 / (32 + 64)) ** 0.5 < largest <= (6 / (32 + 64)) ** 0.5
+    assert torch.all(model.wide.bias == 0)
+    again, _, _ = built(path)
+    other, _, _ = built(path, seed=1)
+    assert torch.equal(model.wide.weight, again.wide.weight)
+    assert not torch.equal(model.wide.weight, other.wide.weight)
+    result = build(load_spec(str(path)), RunOptions())
+    assert set(result.inits) == {"hidden", "wide"}
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (
+            "{Linear: [4, 4, false], init: {bias: zeros_}}",
+            "layer 'fc' (Linear) has no bias to initialise",
+        ),
+        ("{ReLU: null, init: ones_}", "layer 'fc' (ReLU) has no weight to initialise"),
+        (
+            "{Linear: [4, 4], init: {normal_: {stdd: 1}}}",
+            "init normal_(stdd=1) of fc.weight failed: TypeError",
+        ),
+        ("{Linear: [4, 4], init: dirac_}", "init dirac_ of fc.weight failed: ValueError"),
+    ],
+    ids=["no-bias", "no-weight", "bad-argument", "wrong-shape"],
+)
+def test_init_errors_name_the_layer_and_line(write: Write, layer: str, message: str) -> None:
+    path = write("bad.yaml", f"input: {{shape: [4]}}\nmodel:\n  fc: {layer}\n")
+    with pytest.raises(SpecError) as caught:
+        built(path)
+    assert message in caught.value.message
+    assert caught.value.location == f"{path}:3"

@@ -21,10 +21,11 @@ def test_done_when_every_finding_with_file_and_line_exit_1(cli: Cli, in_repo: Pa
     result = cli("check", "specs/", "specs/broken/")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[-1] == "linearcli: 9 specs checked: 6 errors, 1 warning"
+    assert lines[-1] == "linearcli: 11 specs checked: 6 errors, 2 warnings"
     findings = lines[:-1]
     assert [line.split(": ", 1)[0] for line in findings] == [
         "specs/broken/cnn_no_flatten.yaml:8",
+        "specs/broken/constant_init.yaml:6",
         "specs/broken/conv1d_to_linear.yaml:8",
         "specs/broken/conv_channels.yaml:6",
         "specs/broken/conv_channels.yaml:8",

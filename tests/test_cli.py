@@ -310,7 +310,7 @@ def test_version_and_help(cli: Cli) -> None:
     assert cli("--version").stdout == f"linearcli {__version__}\n"
     top = cli("--help")
     assert top.exit_code == 0 and "Exit codes" in top.stdout
-    for command in ("inspect", "check", "schema"):
+    for command in ("inspect", "check", "explain", "schema"):
         assert command in top.stdout
         assert cli(command, "--help").exit_code == 0
     help_text = " ".join(cli("inspect", "--help").stdout.replace("│", " ").split())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from linearcli.diagnose import AFTER_RECOVERY, diagnose
-from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Trace
+from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Stats, Trace
 from linearcli.report import Diagnostic
 
 FC1 = Producer("fc1", "Linear", (784, 256))
@@ -26,7 +26,8 @@ def record(
         weight_shape=(out_features, in_features),
         bias_shape=(out_features,),
         params=in_features * out_features + out_features,
-        weight_range=(-0.3, 0.3),
+        weight_stats=Stats(-0.3, 0.3, 0.0, 0.17, in_features * out_features),
+        bias_stats=None,
         calls=calls,
         used_by=used_by,
     )
@@ -250,3 +251,50 @@ def test_errors_come_before_warnings() -> None:
     warning = record("a_spare", ())
     error = record("z_wrong", (LinearCall((2, 3), (2, 4), INPUT),))
     assert [f.severity for f in diagnose(make_trace(warning, error), {})] == ["error", "warning"]
+
+
+def audited(
+    weight: Stats, out_features: int = 4, expected_std: float | None = 0.1
+) -> tuple[Diagnostic, ...]:
+    from linearcli.report import InitAudit, ParamInit
+
+    row = record("fc", RAN, 8, out_features)
+    init = InitAudit(ParamInit("default", 0.17, expected_std, weight), None)
+    return diagnose(make_trace(row), {"fc": "m.yaml:3"}, {"fc": init})
+
+
+def test_symmetric_init_is_a_warning_with_the_value() -> None:
+    (finding,) = audited(Stats(0.5, 0.5, 0.5, 0.0, 32), expected_std=0.0)
+    assert (finding.severity, finding.code, finding.layer, finding.source) == (
+        "warning",
+        "symmetric-init",
+        "fc",
+        "m.yaml:3",
+    )
+    assert (
+        "every weight of fc (Linear 8->4) is 0.5: its 4 output units start identical"
+        in finding.message
+    )
+    assert finding.fix is not None and "random init" in finding.fix
+
+
+def test_one_output_unit_cannot_be_symmetric() -> None:
+    assert audited(Stats(0.5, 0.5, 0.5, 0.0, 8), out_features=1, expected_std=0.0) == ()
+
+
+@pytest.mark.parametrize(
+    ("std", "flagged"), [(0.1, False), (0.29, False), (0.31, True), (0.034, False), (0.03, True)]
+)
+def test_init_outlier_beyond_three_times(std: float, flagged: bool) -> None:
+    findings = audited(Stats(-0.17, 0.17, 0.0, std, 32))
+    assert [f.code for f in findings] == (["init-outlier"] if flagged else [])
+    if flagged:
+        assert findings[0].severity == "info"
+        assert (
+            f"has std {std:.4g}" in findings[0].message
+            and "that default implies" in findings[0].message
+        )
+
+
+def test_too_few_values_are_not_an_outlier() -> None:
+    assert audited(Stats(-0.17, 0.17, 0.0, 0.01, 15)) == ()

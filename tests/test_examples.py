@@ -90,6 +90,49 @@ def test_transformer_linears_work_on_the_last_axis(cli: Cli) -> None:
     assert data["diagnostics"] == []
 
 
+def test_init_schemes_are_audited(cli: Cli) -> None:
+    data = report(cli, "specs/init_schemes.yaml")
+    embed, hidden, head = (layer["init"] for layer in data["layers"])
+    assert embed["weight"]["scheme"] == "xavier_uniform_"
+    assert embed["weight"]["expected_bound"] == pytest.approx((6 / (64 + 128)) ** 0.5)
+    assert embed["weight"]["max"] <= embed["weight"]["expected_bound"]
+    assert embed["bias"]["scheme"] == "default"
+    assert hidden["weight"]["scheme"] == "kaiming_uniform_(nonlinearity='relu')"
+    assert hidden["weight"]["expected_std"] == pytest.approx(2**0.5 / 128**0.5)
+    assert hidden["weight"]["std"] == pytest.approx(hidden["weight"]["expected_std"], rel=0.05)
+    assert (hidden["bias"]["scheme"], hidden["bias"]["min"], hidden["bias"]["max"]) == (
+        "zeros_",
+        0.0,
+        0.0,
+    )
+    assert (head["weight"]["scheme"], head["weight"]["expected_std"]) == ("normal_(std=0.02)", 0.02)
+    assert head["weight"]["std"] == pytest.approx(0.02, rel=0.1)
+
+
+def test_the_default_init_is_audited_and_meta_shows_expectations_only(cli: Cli) -> None:
+    hidden = report(cli, "specs/mlp.yaml")["layers"][0]["init"]["weight"]
+    assert (hidden["scheme"], hidden["expected_bound"]) == ("default", pytest.approx(1 / 28))
+    assert hidden["std"] == pytest.approx(1 / 28 / 3**0.5, rel=0.01)
+    on_meta = report(cli, "specs/mlp.yaml", "--device", "meta")["layers"][0]["init"]["weight"]
+    assert (on_meta["scheme"], on_meta["expected_bound"]) == ("default", pytest.approx(1 / 28))
+    assert [on_meta[k] for k in ("min", "max", "mean", "std")] == [None] * 4
+
+
+def test_done_when_constant_init_reports_the_value_and_a_warning(cli: Cli) -> None:
+    result = cli("inspect", "specs/broken/constant_init.yaml", "-f", "json")
+    assert result.exit_code == 0  # a warning only
+    data = result.json()
+    weight = data["layers"][0]["init"]["weight"]
+    assert (weight["scheme"], weight["min"], weight["max"], weight["std"]) == (
+        "constant_(val=0.5)",
+        0.5,
+        0.5,
+        0.0,
+    )
+    assert [(d["code"], d["layer"]) for d in data["diagnostics"]] == [("symmetric-init", "hidden")]
+    assert "is 0.5" in data["diagnostics"][0]["message"]
+
+
 def test_lazy_head_infers_in_features(cli: Cli) -> None:
     data = report(cli, "specs/lazy_head.yaml")
     assert rows(data, *FIELDS) == [
@@ -126,7 +169,15 @@ def test_correct_examples_have_no_findings_at_all(cli: Cli, spec: str) -> None:
 
 
 def test_every_example_spec_is_tested() -> None:
-    tested = {"mlp.yaml", "mlp.py", "cnn.yaml", "transformer.yaml", "lazy_head.yaml", "bert.py"}
+    tested = {
+        "mlp.yaml",
+        "mlp.py",
+        "cnn.yaml",
+        "transformer.yaml",
+        "lazy_head.yaml",
+        "init_schemes.yaml",
+        "bert.py",
+    }
     assert {p.name for p in Path(ROOT / "specs").iterdir() if p.is_file()} == tested
 
 

@@ -75,6 +75,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "status": "ok",
             "source": "specs/mlp.yaml:5",
             "used_by": None,
+            "init": None,
         }
     ]
     assert data["totals"] == {

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from linearcli.errors import SpecError
-from linearcli.spec import InputSpec, LayerSpec, PythonSpec, YamlSpec, load_spec
+from linearcli.spec import (
+    InitScheme,
+    InputSpec,
+    LayerInit,
+    LayerSpec,
+    PythonSpec,
+    YamlSpec,
+    load_spec,
+)
 
 Write = Callable[[str, str], Path]
 
@@ -121,7 +129,7 @@ def test_integer_input_keeps_dtype_and_high(write: Write) -> None:
         pytest.param(
             "model:\n  fc: {Linear: [1, 2], bias: false}\n",
             2,
-            ["layer 'fc' has 2 keys", "Linear", "bias"],
+            ["layer 'fc' has 2 type keys", "Linear", "bias", "optionally `init:`"],
             id="two-keys",
         ),
         pytest.param(
@@ -282,3 +290,70 @@ def test_reading_a_spec_does_not_import_torch(write: Write) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_init_forms(write: Write) -> None:
+    path = write(
+        "init.yaml",
+        """
+        model:
+          a: {Linear: [4, 4], init: xavier_uniform_}
+          b: {Linear: [4, 4], init: xavier_normal}
+          c: {Linear: [4, 4], init: {normal_: {std: 0.02}}}
+          d:
+            Linear: [4, 4]
+            init: {weight: {constant_: {val: 0.5}}, bias: zeros}
+          e: {Linear: [4, 4], init: {bias: ones_}}
+        """,
+    )
+    spec = load_spec(str(path))
+    assert isinstance(spec, YamlSpec)
+    a, b, c, d, e = (layer.init for layer in spec.layers)
+    assert a == LayerInit(weight=InitScheme("xavier_uniform_", {}, 2))
+    assert b == LayerInit(weight=InitScheme("xavier_normal_", {}, 3))
+    assert c == LayerInit(weight=InitScheme("normal_", {"std": 0.02}, 4))
+    assert d == LayerInit(
+        weight=InitScheme("constant_", {"val": 0.5}, 7), bias=InitScheme("zeros_", {}, 7)
+    )
+    assert e == LayerInit(bias=InitScheme("ones_", {}, 8))
+    assert spec.layers[3].args == (4, 4) and spec.layers[3].line == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param(
+            "model:\n  fc: {Linear: [4, 4], init: xavier_uniformm}\n",
+            2,
+            "unknown init scheme 'xavier_uniformm' (did you mean 'xavier_uniform_'?)",
+            id="typo",
+        ),
+        pytest.param(
+            "model:\n  fc:\n    Linear: [4, 4]\n    init:\n      bias: kaiming_unifrom\n",
+            5,
+            "unknown init scheme 'kaiming_unifrom' (did you mean 'kaiming_uniform_'?)",
+            id="typo-bias",
+        ),
+        pytest.param(
+            "model:\n  fc: {Linear: [4, 4], init: 3}\n", 2, "init scheme 3 is not", id="number"
+        ),
+        pytest.param(
+            "model:\n  fc: {Linear: [4, 4], init: {normal_: 0.02}}\n",
+            2,
+            "arguments of init scheme 'normal_' must be a mapping",
+            id="args-scalar",
+        ),
+        pytest.param(
+            "model:\n  s: {Sequential: [ReLU], init: zeros_}\n",
+            2,
+            "not on a Sequential",
+            id="sequential",
+        ),
+        pytest.param("model:\n  fc: {init: zeros_}\n", 2, "has 0 type keys", id="init-alone"),
+    ],
+)
+def test_bad_init(write: Write, text: str, line: int, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec(str(write("bad.yaml", text)))
+    assert caught.value.line == line
+    assert message in caught.value.message

@@ -35,11 +35,12 @@ def test_records_shapes_calls_and_counts() -> None:
     assert output.calls == (LinearCall((3, 256), (3, 10), Producer("0", "Linear", (784, 256))),)
     assert output.params == 2_570
     bound = 1 / math.sqrt(784)
-    assert hidden.weight_range is not None
-    assert (
-        -bound <= hidden.weight_range[0] < -0.9 * bound
-        and 0.9 * bound < hidden.weight_range[1] <= bound
-    )
+    assert hidden.weight_stats is not None and hidden.bias_stats is not None
+    assert -bound <= hidden.weight_stats.min < -0.9 * bound
+    assert 0.9 * bound < hidden.weight_stats.max <= bound
+    assert hidden.weight_stats.count == 784 * 256 and hidden.bias_stats.count == 256
+    assert abs(hidden.weight_stats.mean) < 0.01 * bound
+    assert hidden.weight_stats.std == pytest.approx(bound / 3**0.5, rel=0.01)  # U(-b, b)
     assert (recorded.params, recorded.trainable_params, recorded.linear_params) == (
         203_530,
         203_530,
@@ -128,12 +129,8 @@ def test_lazy_linear_that_never_ran_has_no_values() -> None:
 
     recorded = trace(Unused(), (torch.randn(1, 2),))
     spare = recorded.linears[1]
-    assert (spare.in_features, spare.weight_shape, spare.params, spare.weight_range) == (
-        0,
-        (7, 0),
-        0,
-        None,
-    )
+    assert (spare.in_features, spare.weight_shape, spare.params) == (0, (7, 0), 0)
+    assert (spare.weight_stats, spare.bias_stats) == (None, None)
     assert spare.calls == ()
     assert recorded.params == 6
 
@@ -234,7 +231,7 @@ def test_meta_device_has_shapes_but_no_values() -> None:
         model = mlp()
     recorded = trace(model, (torch.empty(3, 784, device="meta"),))
     assert recorded.device == "meta"
-    assert [r.weight_range for r in recorded.linears] == [None, None]
+    assert [(r.weight_stats, r.bias_stats) for r in recorded.linears] == [(None, None)] * 2
     assert [(c.input_shape, c.output_shape) for c in recorded.linears[1].calls] == [
         ((3, 256), (3, 10))
     ]

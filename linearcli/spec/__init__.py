@@ -8,8 +8,11 @@ from linearcli.errors import SpecError
 from linearcli.spec.python_ref import is_python_reference, parse_python_reference
 from linearcli.spec.types import (
     FLOAT_DTYPES,
+    INIT_SCHEMES,
     INTEGER_DTYPES,
+    InitScheme,
     InputSpec,
+    LayerInit,
     LayerSpec,
     ModelSpec,
     PythonSpec,
@@ -21,8 +24,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 __all__ = [
     "FLOAT_DTYPES",
+    "INIT_SCHEMES",
     "INTEGER_DTYPES",
+    "InitScheme",
     "InputSpec",
+    "LayerInit",
     "LayerSpec",
     "ModelSpec",
     "PythonSpec",

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from linearcli.spec.types import FLOAT_DTYPES, INTEGER_DTYPES
+from linearcli.spec.types import FLOAT_DTYPES, INIT_SCHEMES, INTEGER_DTYPES
 
 _TYPE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+_SCHEME_NAMES = sorted({*INIT_SCHEMES, *(name.rstrip("_") for name in INIT_SCHEMES)})
 
 SPEC_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -64,14 +65,57 @@ SPEC_SCHEMA: dict[str, Any] = {
                 {
                     "type": "object",
                     "description": "{Type: arguments}: a list (positional), a mapping "
-                    "(keyword), a single value (one positional) or null (none).",
+                    "(keyword), a single value (one positional) or null (none); "
+                    "optionally with init: next to it.",
                     "minProperties": 1,
-                    "maxProperties": 1,
+                    "maxProperties": 2,
+                    "properties": {"init": {"$ref": "#/$defs/init"}},
                     "propertyNames": {
-                        "allOf": [{"$ref": "#/$defs/typeName"}, {"not": {"const": "Sequential"}}]
+                        "anyOf": [
+                            {"const": "init"},
+                            {
+                                "allOf": [
+                                    {"$ref": "#/$defs/typeName"},
+                                    {"not": {"const": "Sequential"}},
+                                ]
+                            },
+                        ]
                     },
+                    "not": {"required": ["init"], "maxProperties": 1},
+                    "if": {"minProperties": 2},
+                    "then": {"required": ["init"]},
                 },
             ]
+        },
+        "init": {
+            "description": "How to initialise the layer: a scheme for the weight, or "
+            "{weight: scheme, bias: scheme}.",
+            "oneOf": [
+                {"$ref": "#/$defs/scheme"},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": False,
+                    "properties": {
+                        "weight": {"$ref": "#/$defs/scheme"},
+                        "bias": {"$ref": "#/$defs/scheme"},
+                    },
+                },
+            ],
+        },
+        "scheme": {
+            "description": "A torch.nn.init function (xavier_uniform_, with or without the "
+            "trailing underscore), or {name: {keyword arguments}}.",
+            "oneOf": [
+                {"enum": _SCHEME_NAMES},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "propertyNames": {"enum": _SCHEME_NAMES},
+                    "additionalProperties": {"type": ["object", "null"]},
+                },
+            ],
         },
         "input": {
             "type": "object",

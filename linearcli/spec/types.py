@@ -21,6 +21,44 @@ class InputSpec:
     line: int | None = None
 
 
+# The functions of torch.nn.init that fill a tensor; a test checks this list against torch.
+INIT_SCHEMES = (
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "eye_",
+    "dirac_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+    "sparse_",
+)
+
+
+@dataclass(frozen=True)
+class InitScheme:
+    """``xavier_uniform_`` or ``{normal_: {std: 0.02}}`` from a spec's ``init:``."""
+
+    name: str  # a torch.nn.init function name, with its trailing underscore
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    line: int | None = None
+
+    def describe(self) -> str:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        return f"{self.name}({arguments})" if arguments else self.name
+
+
+@dataclass(frozen=True)
+class LayerInit:
+    weight: InitScheme | None = None
+    bias: InitScheme | None = None
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One ``name: {Type: args}`` entry of a YAML spec; Sequential carries children."""
@@ -31,6 +69,7 @@ class LayerSpec:
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     children: tuple[LayerSpec, ...] = ()
+    init: LayerInit | None = None
 
 
 @dataclass(frozen=True)

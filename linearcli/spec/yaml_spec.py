@@ -7,6 +7,7 @@ right entry. Only PyYAML's safe constructor ever turns a node into a value.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from linearcli.errors import SpecError
 from linearcli.spec.types import (
     FLOAT_DTYPES,
+    INIT_SCHEMES,
     INTEGER_DTYPES,
+    InitScheme,
     InputSpec,
+    LayerInit,
     LayerSpec,
     YamlSpec,
 )
@@ -26,6 +30,7 @@ from linearcli.spec.types import (
 TOP_LEVEL_KEYS = ("model", "input")
 INPUT_KEYS = ("shape", "batch_size", "dtype", "high")
 CONTAINER = "Sequential"
+INIT_KEY = "init"
 # YAML's own data types: anything else (!!python/..., local !tags) is refused.
 _DATA_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -159,15 +164,19 @@ class _Reader:
                 f"layer {name!r} must be a type name (ReLU) or a mapping {{Type: arguments}}", node
             )
         entries = self.mapping(node, f"layer {name!r}")
+        init_entry = entries.pop(INIT_KEY, None)
         if len(entries) != 1:
             raise self.error(
-                f"layer {name!r} has {len(entries)} keys ({_names(entries)}); "
-                "a layer is exactly one `Type: arguments` pair",
+                f"layer {name!r} has {len(entries)} type keys ({_names(entries)}); "
+                "a layer is exactly one `Type: arguments` pair (and optionally `init:`)",
                 node,
             )
         ((type_key, (type_node, args_node)),) = entries.items()
         type_name = self.type_name(type_key, type_node)
+        init = self.init(init_entry[1]) if init_entry else None
         if type_name == CONTAINER:
+            if init is not None:
+                raise self.error("`init:` goes on a layer with weights, not on a Sequential", node)
             children = self.layers(args_node, f"Sequential {name!r}", type_node)
             return LayerSpec(name=name, type_name=type_name, line=line, children=children)
         args: tuple[Any, ...] = ()
@@ -179,7 +188,49 @@ class _Reader:
                 kwargs[key] = self.value(value_node)
         elif (value := self.value(args_node)) is not None:
             args = (value,)
-        return LayerSpec(name=name, type_name=type_name, line=line, args=args, kwargs=kwargs)
+        return LayerSpec(
+            name=name, type_name=type_name, line=line, args=args, kwargs=kwargs, init=init
+        )
+
+    def init(self, node: Node) -> LayerInit:
+        """``SCHEME`` (for the weight) or ``{weight: SCHEME, bias: SCHEME}``."""
+        if isinstance(node, MappingNode):
+            entries = self.mapping(node, "init")
+            if entries and set(entries) <= {"weight", "bias"}:
+                return LayerInit(
+                    weight=self.scheme(entries["weight"][1]) if "weight" in entries else None,
+                    bias=self.scheme(entries["bias"][1]) if "bias" in entries else None,
+                )
+        return LayerInit(weight=self.scheme(node))
+
+    def scheme(self, node: Node) -> InitScheme:
+        """``xavier_uniform_``, ``xavier_uniform`` or ``{normal_: {std: 0.02}}``."""
+        kwargs: dict[str, Any] = {}
+        if isinstance(node, MappingNode):
+            entries = self.mapping(node, "init scheme")
+            if len(entries) != 1:
+                raise self.error(
+                    "an init scheme is a name (xavier_uniform_) or one `name: {arguments}` pair",
+                    node,
+                )
+            ((raw, (name_node, args_node)),) = entries.items()
+            arguments = self.value(args_node)
+            if arguments is not None and not isinstance(arguments, dict):
+                raise self.error(
+                    f"the arguments of init scheme {raw!r} must be a mapping such as {{std: 0.02}}",
+                    args_node,
+                )
+            kwargs = dict(arguments or {})
+        else:
+            raw, name_node = self.value(node), node
+        if not isinstance(raw, str):
+            raise self.error(f"init scheme {raw!r} is not a torch.nn.init function name", node)
+        name = raw if raw.endswith("_") else f"{raw}_"
+        if name not in INIT_SCHEMES:
+            close = difflib.get_close_matches(name, INIT_SCHEMES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.error(f"unknown init scheme {raw!r}{hint}", name_node)
+        return InitScheme(name=name, kwargs=kwargs, line=name_node.start_mark.line + 1)
 
     def type_name(self, value: str, node: Node) -> str:
         parts = value.split(".")
