@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,10 +12,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from linearcli import memory
 from linearcli.errors import BuildError, SpecError
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
 from linearcli.pymodel import describe, import_from_cwd, load_python_model
 from linearcli.records import ROOT_NAME
+from linearcli.report import format_bytes
 from linearcli.spec import (
     INTEGER_DTYPES,
     LayerInit,
@@ -33,6 +36,7 @@ _DTYPES = {
     "int32": torch.int32,
 }
 _NN_PREFIXES = ("torch.nn.", "nn.")
+MAX_SIZE = 2**31
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Built:
     inputs: tuple[Any, ...]
     sources: Mapping[str, str]  # module name -> "path:line" where it was written
     inits: Mapping[str, LayerInit] = field(default_factory=dict)  # module name -> spec's init:
+    notes: tuple[str, ...] = ()  # said once on stderr and as info findings (meta-fallback)
 
 
 def build(spec: ModelSpec, options: RunOptions) -> Built:
@@ -99,42 +104,74 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
         spec.input.dtype if spec.input and spec.input.dtype not in (None, *INTEGER_DTYPES) else None
     )
     dtype = _DTYPES[float_dtype or "float32"]
-    # Build on the meta device directly (no memory); elsewhere build on the CPU so that
-    # the same seed gives the same weights whatever the device, then move.
+    named = list(_named_layers(spec.layers))
+    sources = {name: f"{spec.path}:{layer.line}" for name, layer in named}
+    inits = {name: layer.init for name, layer in named if layer.init is not None}
+    plan = _input_plan(spec, options, dtype)
+    # On the meta device first: it costs nothing and says what the real model would.
+    model = _yaml_model(spec, options, torch.device("meta"), dtype)
+    notes: tuple[str, ...] = ()
+    if device.type != "meta":
+        needed = memory.model_bytes(model) + sum(math.prod(s) * d.itemsize for s, d, _ in plan)
+        budget = options.max_memory or memory.default_budget(device)
+        if needed > budget:
+            notes = (
+                f"the model and its sample batch need {format_bytes(needed)}, more than the "
+                f"{format_bytes(budget)} budget (--max-memory): inspected on the meta device, "
+                "where shapes, counts and findings are exact but there are no values",
+            )
+            device = torch.device("meta")
+        else:
+            model = _yaml_model(spec, options, device, dtype)
+    generator = _generator(options)
+    inputs = tuple(_sample(shape, kind, high, device, generator) for shape, kind, high in plan)
+    return Built(model=model, inputs=inputs, sources=sources, inits=inits, notes=notes)
+
+
+def _yaml_model(
+    spec: YamlSpec, options: RunOptions, device: torch.device, dtype: torch.dtype
+) -> nn.Module:
+    """Seeded; built on the CPU and moved, so one seed gives the same weights on every device."""
+    torch.manual_seed(options.seed)
     with torch.device("meta" if device.type == "meta" else "cpu"):
         layers = OrderedDict(
             (layer.name, _make_layer(layer, spec.path, options.allow_imports))
             for layer in spec.layers
         )
-    model = nn.Sequential(layers).to(device=device, dtype=dtype)
-    named = list(_named_layers(spec.layers))
-    sources = {name: f"{spec.path}:{layer.line}" for name, layer in named}
-    inits = {name: layer.init for name, layer in named if layer.init is not None}
-    if options.input_shapes:
-        inputs = _random_inputs(options.input_shapes, options, dtype, device)
-    elif spec.input is not None:
-        batch_size = options.batch_size or spec.input.batch_size or DEFAULT_BATCH_SIZE
-        shape = (batch_size, *spec.input.shape)
-        if spec.input.dtype in INTEGER_DTYPES:
-            assert spec.input.high is not None  # the spec reader requires it
-            ids = torch.randint(
-                0,
-                spec.input.high,
-                shape,
-                generator=_generator(options),
-                dtype=_DTYPES[spec.input.dtype],
-            )
-            inputs = (ids.to(device),)
-        else:
-            inputs = _random_inputs(
-                (spec.input.shape,), options, dtype, device, spec.input.batch_size
-            )
-    else:
+    return nn.Sequential(layers).to(device=device, dtype=dtype)
+
+
+def _input_plan(
+    spec: YamlSpec, options: RunOptions, dtype: torch.dtype
+) -> list[tuple[tuple[int, ...], torch.dtype, int | None]]:
+    """(full shape, dtype, high for integer ids) of each sample input."""
+    if options.input_shapes:  # they replace the spec's whole input, its batch_size too
+        batch_size = options.batch_size or DEFAULT_BATCH_SIZE
+        return [((batch_size, *shape), dtype, None) for shape in options.input_shapes]
+    batch_size = options.batch_size or (spec.input and spec.input.batch_size) or DEFAULT_BATCH_SIZE
+    if spec.input is None:
         raise SpecError(
             "no sample batch: add `input: {shape: [...]}` to the spec or pass --input-shape",
             path=spec.path,
         )
-    return Built(model=model, inputs=inputs, sources=sources, inits=inits)
+    if spec.input.dtype in INTEGER_DTYPES:
+        return [((batch_size, *spec.input.shape), _DTYPES[spec.input.dtype], spec.input.high)]
+    return [((batch_size, *spec.input.shape), dtype, None)]
+
+
+def _sample(
+    shape: tuple[int, ...],
+    dtype: torch.dtype,
+    high: int | None,
+    device: torch.device,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Drawn on the CPU and moved, so one seed gives the same batch on every device."""
+    if device.type == "meta":
+        return torch.empty(shape, dtype=dtype, device=device)
+    if high is not None:
+        return torch.randint(0, high, shape, generator=generator, dtype=dtype).to(device)
+    return torch.randn(shape, generator=generator).to(device=device, dtype=dtype)
 
 
 def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
@@ -143,6 +180,7 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
             OrderedDict((c.name, _make_layer(c, path, allow_imports)) for c in layer.children)
         )
     layer_type = resolve_layer_type(layer.type_name, path, layer.line, allow_imports=allow_imports)
+    _refuse_absurd_sizes(layer, path)
     try:
         module = layer_type(*layer.args, **layer.kwargs)
     except Exception as exc:  # the constructor's own message is the most precise one
@@ -155,6 +193,22 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
     if layer.init is not None:
         _initialise(module, layer, layer.init, path)
     return module
+
+
+def _refuse_absurd_sizes(layer: LayerSpec, path: str) -> None:
+    """A size no layer can have is refused before a constructor tries to allocate it."""
+    values = [*layer.args, *layer.kwargs.values()]
+    while values:
+        value = values.pop()
+        if isinstance(value, list | tuple):
+            values.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+            raise SpecError(
+                f"layer {layer.name!r}: {layer.type_name} argument {value:,} is beyond any "
+                f"real size (the limit is 2^31 = {MAX_SIZE:,})",
+                path=path,
+                line=layer.line,
+            )
 
 
 def _initialise(module: nn.Module, layer: LayerSpec, init: LayerInit, path: str) -> None:
@@ -275,22 +329,11 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
 
 
 def _random_inputs(
-    shapes: Iterable[tuple[int, ...]],
-    options: RunOptions,
-    dtype: torch.dtype,
-    device: torch.device,
-    spec_batch_size: int | None = None,
+    shapes: Iterable[tuple[int, ...]], options: RunOptions, dtype: torch.dtype, device: torch.device
 ) -> tuple[torch.Tensor, ...]:
-    batch_size = options.batch_size or spec_batch_size or DEFAULT_BATCH_SIZE
+    batch_size = options.batch_size or DEFAULT_BATCH_SIZE
     generator = _generator(options)
-    tensors = []
-    for shape in shapes:
-        full = (batch_size, *shape)
-        if device.type == "meta":
-            tensors.append(torch.empty(full, dtype=dtype, device=device))
-        else:
-            tensors.append(torch.randn(full, generator=generator).to(device=device, dtype=dtype))
-    return tuple(tensors)
+    return tuple(_sample((batch_size, *shape), dtype, None, device, generator) for shape in shapes)
 
 
 def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

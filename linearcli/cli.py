@@ -21,7 +21,7 @@ from rich.console import Console
 from linearcli import __version__
 from linearcli.config import load_config
 from linearcli.errors import LinearcliError, SpecError
-from linearcli.options import DEVICE_CHOICES, RunOptions
+from linearcli.options import DEVICE_CHOICES, RunOptions, parse_size
 from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -161,6 +161,16 @@ AllowImportsOption = Annotated[
         show_default=False,
     ),
 ]
+MaxMemoryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        help="Memory the model and its sample batch may take (8GB, 512MiB). Over it, the "
+        "model is inspected on the meta device instead. Default: half of what is available.",
+        show_default=False,
+    ),
+]
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
 ]
@@ -207,6 +217,7 @@ def inspect(
         ),
     ] = None,
     allow_imports: AllowImportsOption = None,
+    max_memory: MaxMemoryOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Build the model, run one sample batch and show every nn.Linear."""
@@ -224,13 +235,13 @@ def inspect(
             input_shapes=input_shapes,
             model_args=model_args,
             allow_imports=allow_imports,
+            max_memory=_size(max_memory),
         )
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
 
         report = inspect_spec(spec, options)
-        if debug:
-            _print_tracebacks(report)
+        _say_notes(spec, report, debug=debug)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
@@ -264,6 +275,7 @@ def check(
     seed: SeedOption = None,
     strict: StrictOption = None,
     allow_imports: AllowImportsOption = None,
+    max_memory: MaxMemoryOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Check many specs in one run, linter style: one line per finding, then a summary."""
@@ -282,13 +294,14 @@ def check(
                 seed=seed,
                 batch_size=batch_size,
                 allow_imports=allow_imports,
+                max_memory=budget,
             )
 
+        budget = _size(max_memory)
         result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
-        if debug:
-            for file in result.files:
-                if file.report is not None:
-                    _print_tracebacks(file.report)
+        for file in result.files:
+            if file.report is not None:
+                _say_notes(file.spec, file.report, debug=debug)
         render = {
             CheckFormat.text: render_check_text,
             CheckFormat.github: render_check_github,
@@ -356,10 +369,22 @@ def schema() -> None:
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
 
 
-def _print_tracebacks(report: Report) -> None:
+def _say_notes(spec: str, report: Report, *, debug: bool) -> None:
+    """On stderr: a meta fallback in one line; with --debug, the forward pass's traceback."""
     for diagnostic in report.diagnostics:
-        if diagnostic.traceback:
+        if diagnostic.code == "meta-fallback":
+            err_console.print(f"{spec}: note: {diagnostic.message}", markup=False, soft_wrap=True)
+        if debug and diagnostic.traceback:
             sys.stderr.write(diagnostic.traceback)
+
+
+def _size(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--max-memory'") from None
 
 
 def _first(*values: bool | None) -> bool:

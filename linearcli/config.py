@@ -13,10 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from linearcli.errors import SpecError
-from linearcli.options import RunOptions
+from linearcli.options import RunOptions, parse_size
 from linearcli.spec import FLOAT_DTYPES
 
-KEYS = ("device", "dtype", "seed", "batch-size", "strict", "allow-imports", "paths", "inputs")
+KEYS = (
+    "device",
+    "dtype",
+    "seed",
+    "batch-size",
+    "strict",
+    "allow-imports",
+    "max-memory",
+    "paths",
+    "inputs",
+)
 Shapes = tuple[tuple[int, ...], ...]
 
 
@@ -29,6 +39,7 @@ class Config:
     batch_size: int | None = None
     strict: bool | None = None
     allow_imports: bool | None = None
+    max_memory: int | None = None
     paths: tuple[str, ...] = ()  # as the user would type them from the current directory
     inputs: Mapping[str, Shapes] = field(default_factory=dict)  # resolved path -> shapes
 
@@ -43,6 +54,7 @@ class Config:
         input_shapes: Shapes = (),
         model_args: Mapping[str, Any] | None = None,
         allow_imports: bool | None = None,
+        max_memory: int | None = None,
     ) -> RunOptions:
         """What to run ``reference`` with: flags first, then this config, then defaults."""
         return RunOptions(
@@ -53,6 +65,7 @@ class Config:
             input_shapes=input_shapes or self.inputs_for(reference),
             model_args=model_args or {},
             allow_imports=_first(allow_imports, self.allow_imports, False),
+            max_memory=max_memory or self.max_memory,
         )
 
     def inputs_for(self, reference: str) -> Shapes:
@@ -109,12 +122,26 @@ def load_config(start: Path | None = None) -> Config:
         batch_size=get("batch-size", int, lambda v: v > 0, "a positive integer"),
         strict=get("strict", bool, None, "true or false"),
         allow_imports=get("allow-imports", bool, None, "true or false"),
+        max_memory=_max_memory(table.get("max-memory"), shown),
         paths=tuple(_shown(base / p) for p in paths or ()),
         inputs={
             str((base / name).resolve()): _shapes(name, value, shown)
             for name, value in (inputs or {}).items()
         },
     )
+
+
+def _max_memory(value: Any, shown: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError
+        return parse_size(str(value))
+    except ValueError:
+        raise SpecError(
+            '[tool.linearcli] max-memory must be a size such as "8GB" or "512MiB"', path=shown
+        ) from None
 
 
 def _first(*values: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from linearcli.audit import audit
@@ -27,9 +28,11 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
     from linearcli.build import build
 
     built = build(spec, options or RunOptions())
-    return inspect_model(
+    report = inspect_model(
         built.model, *built.inputs, spec=reference, sources=built.sources, inits=built.inits
     )
+    notes = tuple(Diagnostic("info", "meta-fallback", None, note) for note in built.notes)
+    return replace(report, diagnostics=report.diagnostics + notes) if notes else report
 
 
 def inspect_model(

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from linearcli.report import LayerReport, Report, format_shape
+from linearcli.report import LayerReport, Report, format_bytes, format_shape
 
 COLUMNS = (
     "layer",
@@ -207,15 +207,6 @@ def render_markdown(report: Report) -> str:
             source = f" (`{d.source}`)" if d.source else ""
             parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}.{fix}{source}")
     return "\n".join(parts) + "\n"
-
-
-def format_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def _init(layer: LayerReport) -> str:

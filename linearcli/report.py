@@ -177,6 +177,15 @@ def format_shape(shape: Sequence[int] | None) -> str:
     return "(" + ", ".join(str(size) for size in shape) + ")"
 
 
+def format_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
 def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
     return None if value is None else list(value)
 

@@ -30,6 +30,10 @@ from linearcli.spec.types import (
 TOP_LEVEL_KEYS = ("model", "input")
 INPUT_KEYS = ("shape", "batch_size", "dtype", "high")
 CONTAINER = "Sequential"
+# Limits that no real spec reaches and that keep a hostile one cheap (docs/security.md).
+MAX_FILE_BYTES = 4 * 2**20
+MAX_NODES = 250_000  # YAML values after alias expansion
+MAX_DEPTH = 64
 INIT_KEY = "init"
 # YAML's own data types: anything else (!!python/..., local !tags) is refused.
 _DATA_TAGS = frozenset(
@@ -55,6 +59,12 @@ def read_yaml_spec(path: str) -> YamlSpec:
         raise SpecError("no such file", path=path)
     if not file.is_file():
         raise SpecError("not a file", path=path)
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SpecError(
+            f"the file is {size / 2**20:.1f} MiB; a spec is at most {MAX_FILE_BYTES // 2**20} MiB",
+            path=path,
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -65,7 +75,11 @@ def read_yaml_spec(path: str) -> YamlSpec:
 class _Reader:
     def __init__(self, path: str, text: str):
         self.path = path
-        self.loader = yaml.SafeLoader(text)
+        try:
+            self.loader = yaml.SafeLoader(text)  # it checks the characters first
+        except yaml.reader.ReaderError as exc:
+            line = text.count("\n", 0, exc.position) + 1
+            raise SpecError(f"invalid YAML: {exc.reason}", path=path, line=line) from None
 
     def error(self, message: str, node: Node | None) -> SpecError:
         line = node.start_mark.line + 1 if node is not None else None
@@ -74,6 +88,11 @@ class _Reader:
     def read(self) -> YamlSpec:
         try:
             root = self.loader.get_single_node()
+        except RecursionError:
+            raise SpecError(
+                f"the spec nests too deeply to read (the limit is {MAX_DEPTH} levels)",
+                path=self.path,
+            ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
@@ -85,7 +104,7 @@ class _Reader:
             self.loader.dispose()
         if root is None:
             raise SpecError("the file is empty; a spec needs a `model:` mapping", path=self.path)
-        self.refuse_foreign_tags(root)
+        self.check_structure(root)
         if not isinstance(root, MappingNode):
             raise self.error("a spec is a mapping with `model:` (and usually `input:`)", root)
         entries = self.mapping(root, "the spec", allowed=TOP_LEVEL_KEYS)
@@ -96,27 +115,59 @@ class _Reader:
         input_spec = self.input(entries["input"][1]) if "input" in entries else None
         return YamlSpec(path=self.path, layers=layers, input=input_spec)
 
-    def refuse_foreign_tags(self, root: Node) -> None:
-        """Only YAML's own data tags: ``!!python/...`` and local tags are refused outright.
+    def check_structure(self, root: Node) -> None:
+        """Every node once, without recursion: data tags only, no duplicate keys, and
+        bounded size and depth *after* alias expansion, measured without expanding.
 
-        The safe constructor refuses them on scalars, but collections are walked here
-        without constructing them, so the check covers every node, once each.
+        A "billion laughs" file is a few lines that reference each other; counting each
+        shared node once per reference (memoised) catches it in linear time.
         """
-        seen: set[int] = set()
-        pending = [root]
+        size: dict[int, int] = {}
+        depth: dict[int, int] = {}
+        started: set[int] = set()
+        pending: list[tuple[Node, bool]] = [(root, False)]
         while pending:
-            node = pending.pop()
-            if id(node) in seen:
+            node, children_done = pending.pop()
+            if id(node) in size:
                 continue
-            seen.add(id(node))
-            if node.tag not in _DATA_TAGS:
+            children = _children(node)
+            if not children_done:
+                if id(node) in started:
+                    raise self.error("a YAML alias refers to the node that contains it", node)
+                started.add(id(node))
+                self.check_node(node)
+                pending.append((node, True))
+                pending.extend((child, False) for child in children if id(child) not in size)
+                continue
+            for child in children:
+                if id(child) not in size:  # still open further down: a cycle
+                    raise self.error("a YAML alias refers to the node that contains it", child)
+            size[id(node)] = 1 + sum(size[id(child)] for child in children)
+            depth[id(node)] = 1 + max((depth[id(child)] for child in children), default=0)
+            if size[id(node)] > MAX_NODES:
                 raise self.error(
-                    f"YAML tag {node.tag!r} is not allowed: a spec is plain data", node
+                    f"the spec expands to more than {MAX_NODES:,} YAML values (aliases included); "
+                    "a model spec needs far fewer",
+                    node,
                 )
-            if isinstance(node, SequenceNode):
-                pending.extend(node.value)
-            elif isinstance(node, MappingNode):
-                pending.extend(item for pair in node.value for item in pair)
+            if depth[id(node)] > MAX_DEPTH:
+                raise self.error(f"the spec nests more than {MAX_DEPTH} levels deep", node)
+
+    def check_node(self, node: Node) -> None:
+        if node.tag not in _DATA_TAGS:
+            raise self.error(f"YAML tag {node.tag!r} is not allowed: a spec is plain data", node)
+        if isinstance(node, MappingNode):
+            seen: dict[object, Node] = {}
+            for key, _ in node.value:
+                if isinstance(key, ScalarNode):
+                    if key.value in seen:
+                        first = seen[key.value].start_mark.line + 1
+                        raise self.error(
+                            f"duplicate key {key.value!r} (first on line {first}): "
+                            "YAML would silently keep only the last",
+                            key,
+                        )
+                    seen[key.value] = key
 
     def mapping(
         self, node: MappingNode, what: str, allowed: tuple[str, ...] | None = None
@@ -294,6 +345,14 @@ class _Reader:
         if not _is_positive_int(value):
             raise self.error(f"input {key} must be a positive integer, not {value!r}", value_node)
         return int(value)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
 
 
 def _is_positive_int(value: object) -> bool:

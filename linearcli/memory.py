@@ -1,0 +1,47 @@
+"""How much memory a model and its sample batch need, and how much may be spent.
+
+A model built on the meta device allocates nothing but knows every parameter's shape and
+dtype, so it tells what the real model would cost before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.parameter import UninitializedParameter
+
+BUDGET_SHARE = 0.5  # of the memory available now, by default
+
+
+def model_bytes(model: nn.Module) -> int:
+    """Parameters and buffers, each counted once, at their dtype."""
+    tensors = {id(t): t for t in (*model.parameters(), *model.buffers())}
+    return sum(
+        t.numel() * t.element_size()
+        for t in tensors.values()
+        if not isinstance(t, UninitializedParameter)
+    )
+
+
+def default_budget(device: torch.device) -> int:
+    """Half of what is free: on the GPU for CUDA, else of the machine's memory."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free * BUDGET_SHARE)
+    return int(available_memory() * BUDGET_SHARE)
+
+
+def available_memory() -> int:
+    """MemAvailable from /proc/meminfo where there is one, else free physical pages."""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30  # nothing to ask: assume a modest laptop
