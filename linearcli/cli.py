@@ -6,13 +6,14 @@ errors stay fast. Exit codes are chosen in one place, :func:`_exit_codes`.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 import yaml
@@ -22,6 +23,7 @@ from linearcli import __version__
 from linearcli.config import load_config
 from linearcli.errors import LinearcliError, SpecError
 from linearcli.options import DEVICE_CHOICES, RunOptions, parse_size
+from linearcli.render import ASCII_FALLBACKS
 from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -417,5 +419,50 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_BUG) from None
 
 
+# Our own symbols, for terminals whose encoding has none of them.
+_ASCII_FALLBACKS = str.maketrans(
+    {
+        "→": "->",
+        "…": "...",
+        "±": "+/-",
+        "σ": "std",
+        "ᵀ": "^T",
+        "√": "sqrt",
+        "×": "x",
+        "✓": "ok",
+        "✗": "MISMATCH",
+        "·": "*",
+        "—": "-",
+    }  # fmt: skip
+)
+
+
+class _Transliterating:
+    """A text stream that writes our symbols in ASCII and never raises on the rest."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(ASCII_FALLBACKS))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _safe_stream(stream: TextIO) -> TextIO:
+    try:
+        "→…±σᵀ√×✓·".encode(stream.encoding or "ascii")
+        return stream
+    except (UnicodeEncodeError, LookupError):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+        return cast(TextIO, _Transliterating(stream))
+
+
 def main() -> None:
+    # A terminal or pipe that is not UTF-8 (LANG=C on an old system, a Windows code
+    # page) gets ASCII instead of a UnicodeEncodeError.
+    sys.stdout = _safe_stream(sys.stdout)
+    sys.stderr = _safe_stream(sys.stderr)
     app(prog_name="linearcli")

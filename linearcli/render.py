@@ -10,7 +10,14 @@ import json
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import (
+    Console,
+    ConsoleOptions,
+    Group,
+    JustifyMethod,
+    RenderableType,
+    RenderResult,
+)
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
@@ -43,6 +50,24 @@ _NUMERIC = ("params", "init ±")
 # torch's own name for the Linear inside MultiheadAttention: a plain Linear to the reader.
 _PLAIN_LINEAR_TYPES = ("Linear", "NonDynamicallyQuantizableLinear")
 _UNBOUNDED = 1_000_000  # measure a table's natural width, not the width it is given
+# Our own symbols, for terminals whose encoding has none of them.
+ASCII_FALLBACKS = str.maketrans(
+    {
+        "→": "->",
+        "…": "...",
+        "±": "+/-",
+        "σ": "std",
+        "ᵀ": "^T",
+        "√": "sqrt",
+        "×": "x",
+        "✓": "ok",
+        "✗": "MISMATCH",
+        "·": "*",
+        "—": "-",
+    }  # fmt: skip
+)
+_NO_FALLBACKS: dict[int, str] = {}
+COMPACT_MIN_WIDTH = 72  # the compact table wraps inside cells; narrower, it would shred them
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "not-called": "yellow"}
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 NOT_MATERIALISED = "not materialised"
@@ -53,10 +78,22 @@ def render_json(report: Report) -> str:
 
 
 def render_table(report: Report) -> RenderableType:
-    parts: list[RenderableType] = [_LayerTable(report), _totals(report)]
-    if report.diagnostics:
-        parts += [Text(""), _findings(report)]
-    return Group(*parts)
+    return _ReportView(report)
+
+
+class _ReportView:
+    """The table, the totals and the findings, in ASCII where the terminal has no more."""
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        glyphs = ASCII_FALLBACKS if options.ascii_only else _NO_FALLBACKS
+        yield _LayerTable(self.report)
+        yield Text("\n".join(totals_lines(self.report)).translate(glyphs))
+        if self.report.diagnostics:
+            yield Text("")
+            yield _findings(self.report, glyphs)
 
 
 class _LayerTable:
@@ -66,14 +103,18 @@ class _LayerTable:
         self.report = report
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        wide = self.table(COLUMNS)
+        # Measured after any ASCII fallback, so columns line up on any terminal.
+        glyphs = ASCII_FALLBACKS if options.ascii_only else _NO_FALLBACKS
+        wide = self.table(COLUMNS, glyphs)
         for layer in self.report.layers:
-            wide.add_row(*_styled(layer_cells(layer), layer))
-        natural = Measurement.get(console, options.update_width(_UNBOUNDED), wide).maximum
-        if natural <= options.max_width:
+            wide.add_row(*_styled(layer_cells(layer), layer, glyphs))
+        if _fits(console, options, wide):
             yield wide
             return
-        compact = self.table(_COMPACT_COLUMNS)
+        if options.max_width < COMPACT_MIN_WIDTH:
+            yield self.stacked(glyphs)
+            return
+        compact = self.table(_COMPACT_COLUMNS, glyphs)
         shown: set[str] = set()
         for layer in self.report.layers:
             *parents, leaf = layer.name.split(".")
@@ -95,10 +136,29 @@ class _LayerTable:
                 f"{seen_in}\n{seen_out}",
                 status,
             )
-            compact.add_row(*_styled(cells, layer))
+            compact.add_row(*_styled(cells, layer, glyphs))
         yield compact
 
-    def table(self, columns: Sequence[str]) -> Table:
+    def stacked(self, glyphs: dict[int, str]) -> Group:
+        """For the narrowest terminals: each layer as a few short lines."""
+        spec = self.report.spec
+        lines = [Text(f"nn.Linear layers in {spec}" if spec else "nn.Linear layers", style="bold")]
+        for layer in self.report.layers:
+            name, features, weight, bias, params, bound, spread, seen_in, seen_out, status = (
+                cell.replace("\n", " ").translate(glyphs) for cell in layer_cells(layer)
+            )
+            head = Text(f"{name}  {features}  ")
+            head.append(status, style=_STATUS_STYLE[layer.status])
+            lines += [
+                Text(""),
+                head,
+                Text(f"  weight {weight}, bias {bias}, {params} params"),
+                Text(f"  init {bound}; weights {spread}".translate(glyphs)),
+                Text(f"  {seen_in} → {seen_out}".translate(glyphs)),
+            ]
+        return Group(*lines)
+
+    def table(self, columns: Sequence[str], glyphs: dict[int, str]) -> Table:
         spec = self.report.spec
         table = Table(
             title=Text(f"nn.Linear layers in {spec}" if spec else "nn.Linear layers"),
@@ -108,17 +168,22 @@ class _LayerTable:
             header_style="bold",
         )
         for column in columns:
-            table.add_column(
-                column, justify="right" if column in _NUMERIC else "left", overflow="fold"
-            )
+            justify: JustifyMethod = "right" if column in _NUMERIC else "left"
+            table.add_column(column.translate(glyphs), justify=justify, overflow="fold")
         return table
 
 
-def _styled(cells: Sequence[str], layer: LayerReport) -> list[Text]:
+def _fits(console: Console, options: ConsoleOptions, table: Table) -> bool:
+    return (
+        Measurement.get(console, options.update_width(_UNBOUNDED), table).maximum
+        <= options.max_width
+    )
+
+
+def _styled(cells: Sequence[str], layer: LayerReport, glyphs: dict[int, str]) -> list[Text]:
     """Cells as Text (never markup), the status coloured by what it says."""
-    return [Text(cell) for cell in cells[:-1]] + [
-        Text(cells[-1], style=_STATUS_STYLE[layer.status])
-    ]
+    texts = [Text(cell.translate(glyphs)) for cell in cells[:-1]]
+    return [*texts, Text(cells[-1], style=_STATUS_STYLE[layer.status])]
 
 
 def layer_cells(layer: LayerReport, name: str | None = None) -> tuple[str, ...]:
@@ -155,11 +220,7 @@ def totals_lines(report: Report) -> tuple[str, ...]:
     )
 
 
-def _totals(report: Report) -> Text:
-    return Text("\n".join(totals_lines(report)))
-
-
-def _findings(report: Report) -> RenderableType:
+def _findings(report: Report, glyphs: dict[int, str]) -> RenderableType:
     """Severity, layer, message, fix, source: in that order of importance, errors first."""
     body = Text()
     for index, d in enumerate(report.diagnostics):
@@ -170,10 +231,10 @@ def _findings(report: Report) -> RenderableType:
         if d.layer is not None:
             body.append(" ")
             body.append(d.layer, style="bold")
-        body.append(f"\n{d.message}")
+        body.append(f"\n{d.message}".translate(glyphs))
         if d.fix:
             body.append("\nfix: ", style="bold")
-            body.append(d.fix)
+            body.append(d.fix.translate(glyphs))
         if d.source:
             body.append(f"\nat {d.source}", style="dim")
     return Panel(

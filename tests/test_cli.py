@@ -383,3 +383,31 @@ def test_help_does_not_import_torch() -> None:
     )
     result = run(sys.executable, "-c", code)
     assert result.stderr.strip() == "False"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_that_is_not_utf8_gets_ascii_not_a_crash(encoding: str, in_repo: Path) -> None:
+    env = {**environ_without_color(), "PYTHONIOENCODING": encoding}
+    for args in (
+        ["inspect", "specs/mlp.yaml"],
+        ["inspect", "tests/hostile/unicode_names.yaml"],
+        ["explain", "2", "2"],
+        ["check", "specs/broken/cnn_no_flatten.yaml"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "linearcli", *args],
+            capture_output=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+        )
+        assert result.returncode in (0, 1), result.stderr.decode(encoding)
+        assert b"UnicodeEncodeError" not in result.stderr and b"Traceback" not in result.stderr
+        result.stdout.decode("ascii")  # our symbols became ASCII; names became '?'
+    explained = subprocess.run(
+        [sys.executable, "-m", "linearcli", "explain", "2", "2"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    ).stdout.decode("ascii")
+    assert "y = x W^T + b" in explained and "ok the module returned" in explained

@@ -128,3 +128,24 @@ def test_format_shape(shape: tuple[int, ...] | None, text: str) -> None:
 )
 def test_format_bytes(count: int, text: str) -> None:
     assert format_bytes(count) == text
+
+
+def test_narrow_terminals_get_each_layer_as_short_lines(golden: Golden) -> None:
+    text = rendered(inspect_spec("specs/transformer.yaml"), 60)
+    golden("transformer_table_60.txt", text)
+    assert max(len(line) for line in text.splitlines()) <= 60
+    assert "encoder.linear1  64 → 128  ok" in text
+    assert "  (2, 16, 64) → (2, 16, 128)" in text
+
+
+def test_ascii_terminals_get_ascii_that_lines_up() -> None:
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="strict")  # any other byte raises
+    Console(file=stream, width=160, color_system=None).print(
+        render_table(inspect_spec("specs/mlp.yaml"))
+    )
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "784 -> 256" in text and "+/-" in text and "-0.03571 ... 0.03571 std 0.02062" in text
+    widths = {len(line) for line in text.splitlines()[1:6]}
+    assert len(widths) == 1  # the table's lines line up
