@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TextIO, cast
 
 import typer
@@ -220,6 +223,24 @@ def inspect(
     ] = None,
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
+    export_svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-svg",
+            metavar="PATH",
+            help="Also write the table as an SVG image (not when the spec cannot be checked).",
+            show_default=False,
+        ),
+    ] = None,
+    export_html: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-html",
+            metavar="PATH",
+            help="Also write the table as an HTML page (not when the spec cannot be checked).",
+            show_default=False,
+        ),
+    ] = None,
     debug: DebugOption = False,
 ) -> None:
     """Build the model, run one sample batch and show every nn.Linear."""
@@ -227,6 +248,11 @@ def inspect(
     model_args = dict(_parse_arg(a) for a in arg or ())
     json_output = output_format is OutputFormat.json
     with _exit_codes(debug=debug, json_errors=json_output):
+        exports = [
+            (path, kind) for path, kind in ((export_svg, "svg"), (export_html, "html")) if path
+        ]
+        for path, _ in exports:
+            _refuse_to_overwrite_the_spec(path, spec)
         config = load_config()
         options = config.run_options(
             spec,
@@ -250,6 +276,8 @@ def inspect(
             sys.stdout.write(render_markdown(report))
         else:
             Console().print(render_table(report))
+        for path, kind in exports:
+            _export(render_table(report), path, kind, title=f"linearcli inspect {spec}")
     failed = report.failed(strict=_first(strict, config.strict, False))
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -369,6 +397,45 @@ def schema() -> None:
     from linearcli.spec.schema import SPEC_SCHEMA
 
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
+
+
+EXPORT_WIDTH = 120
+
+
+def _refuse_to_overwrite_the_spec(export: Path, spec: str) -> None:
+    for candidate in {Path(spec), Path(spec.rsplit(":", 1)[0])}:  # file.py:NAME names file.py
+        if candidate.is_file() and export.resolve() == candidate.resolve():
+            raise LinearcliError(
+                f"refusing to write the export over the spec {spec}", path=str(export)
+            )
+
+
+def _export(renderable: Any, path: Path, kind: str, *, title: str) -> None:
+    """Rich's console export of the table, as SVG or HTML."""
+    console = Console(record=True, width=EXPORT_WIDTH, file=io.StringIO(), color_system="truecolor")
+    console.print(renderable)
+    text = console.export_svg(title=title) if kind == "svg" else console.export_html()
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise LinearcliError(
+            f"cannot write the {kind.upper()} export: {reason}", path=str(path)
+        ) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Into a temporary file beside it, then renamed: never a half-written file."""
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _say_notes(spec: str, report: Report, *, debug: bool) -> None:

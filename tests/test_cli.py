@@ -411,3 +411,52 @@ def test_a_terminal_that_is_not_utf8_gets_ascii_not_a_crash(encoding: str, in_re
         env=env,
     ).stdout.decode("ascii")
     assert "y = x W^T + b" in explained and "ok the module returned" in explained
+
+
+def test_exports_are_written_whole(cli: Cli, tmp_path: Path) -> None:
+    svg, html = tmp_path / "mlp.svg", tmp_path / "mlp.html"
+    html.write_text("an older export")
+    result = cli("inspect", "specs/mlp.yaml", "--export-svg", str(svg), "--export-html", str(html))
+    assert result.exit_code == 0
+    assert svg.read_text().startswith("<svg") and "200,960" in svg.read_text()
+    assert html.read_text().lstrip().startswith("<!DOCTYPE html>") and "200,960" in html.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mlp.html",
+        "mlp.svg",
+    ]  # no temporary left
+
+
+def test_an_export_with_findings_is_still_written(cli: Cli, tmp_path: Path) -> None:
+    svg = tmp_path / "broken.svg"
+    assert (
+        cli("inspect", "specs/broken/three_mismatches.yaml", "--export-svg", str(svg)).exit_code
+        == 1
+    )
+    assert "in-features-mismatch" in svg.read_text()
+
+
+def test_no_export_when_the_spec_cannot_be_checked(cli: Cli, tmp_path: Path) -> None:
+    svg = tmp_path / "none.svg"
+    assert cli("inspect", "absent.yaml", "--export-svg", str(svg)).exit_code == 2
+    assert not svg.exists()
+
+
+def test_an_export_never_overwrites_its_spec(cli: Cli, tmp_path: Path) -> None:
+    spec = tmp_path / "mlp.yaml"
+    spec.write_text((ROOT / "specs" / "mlp.yaml").read_text())
+    before = spec.read_text()
+    for args in (["--export-svg", str(spec)], ["--export-html", str(tmp_path / "." / "mlp.yaml")]):
+        result = cli("inspect", str(spec), *args)
+        assert result.exit_code == 2
+        assert "refusing to write the export over the spec" in result.stderr
+    assert spec.read_text() == before
+
+
+def test_an_unwritable_export_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    result = cli("inspect", "specs/mlp.yaml", "--export-html", str(tmp_path / "absent" / "x.html"))
+    assert result.exit_code == 2
+    target = tmp_path / "absent" / "x.html"
+    assert (
+        result.stderr
+        == f"{target}: error: cannot write the HTML export: No such file or directory\n"
+    )
