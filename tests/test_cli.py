@@ -385,6 +385,7 @@ def test_help_does_not_import_torch() -> None:
     assert result.stderr.strip() == "False"
 
 
+@pytest.mark.slow  # ten real processes, each importing torch
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
 def test_a_terminal_that_is_not_utf8_gets_ascii_not_a_crash(encoding: str, in_repo: Path) -> None:
     env = {**environ_without_color(), "PYTHONIOENCODING": encoding}

@@ -134,6 +134,16 @@ def test_unicode_names(cli: Cli) -> None:
     assert [layer["name"] for layer in data["layers"]] == ["скрытый", "出力"]
 
 
+def test_the_number_of_layers_is_bounded(cli: Cli, tmp_path: Path) -> None:
+    spec = tmp_path / "many.yaml"
+    spec.write_text("model:\n" + "".join(f"  l{i}: ReLU\n" for i in range(20_001)))
+    result = cli("inspect", str(spec))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"{spec}:20002: error: the spec has more than 20,000 layers\n",
+    )
+
+
 def test_a_50_mb_file_is_refused_before_it_is_read(cli: Cli, tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with big.open("w") as handle:

@@ -34,6 +34,7 @@ CONTAINER = "Sequential"
 MAX_FILE_BYTES = 4 * 2**20
 MAX_NODES = 250_000  # YAML values after alias expansion
 MAX_DEPTH = 64
+MAX_LAYERS = 20_000
 INIT_KEY = "init"
 # YAML's own data types: anything else (!!python/..., local !tags) is refused.
 _DATA_TAGS = frozenset(
@@ -75,6 +76,7 @@ def read_yaml_spec(path: str) -> YamlSpec:
 class _Reader:
     def __init__(self, path: str, text: str):
         self.path = path
+        self.layer_count = 0
         try:
             self.loader = yaml.SafeLoader(text)  # it checks the characters first
         except yaml.reader.ReaderError as exc:
@@ -205,6 +207,9 @@ class _Reader:
         return tuple(self.layer(name, key, value) for name, key, value in named)
 
     def layer(self, name: str, key_node: Node, node: Node) -> LayerSpec:
+        self.layer_count += 1
+        if self.layer_count > MAX_LAYERS:
+            raise self.error(f"the spec has more than {MAX_LAYERS:,} layers", key_node)
         if not name or "." in name:
             raise self.error(f"layer name {name!r} must be non-empty and contain no '.'", key_node)
         line = key_node.start_mark.line + 1
