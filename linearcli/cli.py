@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -268,7 +269,8 @@ def inspect(
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
 
-        report = inspect_spec(spec, options)
+        with _progress(f"inspecting {spec}"):
+            report = inspect_spec(spec, options)
         _say_notes(spec, report, debug=debug)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
@@ -328,7 +330,8 @@ def check(
             )
 
         budget = _size(max_memory)
-        result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
+        with _progress(f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"):
+            result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
         for file in result.files:
             if file.report is not None:
                 _say_notes(file.spec, file.report, debug=debug)
@@ -400,6 +403,24 @@ def schema() -> None:
 
 
 EXPORT_WIDTH = 120
+PROGRESS_DELAY_S = 1.0
+
+
+@contextmanager
+def _progress(text: str) -> Iterator[None]:
+    """A spinner on stderr, only on a terminal, and only once the work has taken a second."""
+    if not err_console.is_terminal:
+        yield
+        return
+    status = err_console.status(text, spinner="dots")
+    timer = threading.Timer(PROGRESS_DELAY_S, status.start)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()  # so it cannot start after the stop below
+        status.stop()
 
 
 def _refuse_to_overwrite_the_spec(export: Path, spec: str) -> None:

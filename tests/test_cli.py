@@ -461,3 +461,22 @@ def test_an_unwritable_export_is_exit_2(cli: Cli, tmp_path: Path) -> None:
         result.stderr
         == f"{target}: error: cannot write the HTML export: No such file or directory\n"
     )
+
+
+def test_progress_shows_on_a_terminal_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import time
+
+    from rich.console import Console
+
+    import linearcli.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "PROGRESS_DELAY_S", 0.2)
+    for terminal, work_s, shown in ((True, 0.6, True), (True, 0.0, False), (False, 0.6, False)):
+        out = io.StringIO()
+        monkeypatch.setattr(
+            cli_module, "err_console", Console(file=out, force_terminal=terminal, width=80)
+        )
+        with cli_module._progress("inspecting specs/mlp.yaml"):
+            time.sleep(work_s)
+        assert ("inspecting specs/mlp.yaml" in out.getvalue()) is shown

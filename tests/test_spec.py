@@ -357,3 +357,36 @@ def test_bad_init(write: Write, text: str, line: int, message: str) -> None:
         load_spec(str(write("bad.yaml", text)))
     assert caught.value.line == line
     assert message in caught.value.message
+
+
+def test_the_list_of_torch_nn_layers_is_torchs() -> None:
+    import torch
+    from torch import nn
+
+    from linearcli.spec.nn_layers import LAYER_NAMES, TORCH_VERSION
+
+    assert torch.__version__.split("+")[0] == TORCH_VERSION
+    layers = {
+        n
+        for n in dir(nn)
+        if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
+    }
+    assert layers == LAYER_NAMES
+
+
+def test_an_unknown_layer_type_is_found_without_importing_torch(write: Write) -> None:
+    import subprocess
+
+    path = write("typo.yaml", "input: {shape: [4]}\nmodel:\n  fc: {Linaer: [4, 2]}\n")
+    code = (
+        "import sys\nfrom linearcli.errors import SpecError\nfrom linearcli.spec import load_spec\n"
+        f"try:\n    load_spec({str(path)!r})\nexcept SpecError as error:\n    print(error)\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        f"{path}:3: unknown layer type 'Linaer' (did you mean 'Linear'?)",
+        "False",
+    ]

@@ -8,6 +8,8 @@ right entry. Only PyYAML's safe constructor ever turns a node into a value.
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.metadata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from linearcli.errors import SpecError
+from linearcli.spec.nn_layers import LAYER_NAMES, TORCH_VERSION
 from linearcli.spec.types import (
     FLOAT_DTYPES,
     INIT_SCHEMES,
@@ -292,6 +295,13 @@ class _Reader:
         parts = value.split(".")
         if not all(part.isidentifier() for part in parts):
             raise self.error(f"{value!r} is not a layer type name", node)
+        name = value.removeprefix("torch.nn.").removeprefix("nn.")
+        if "." not in name and name != CONTAINER and _known_torch_layers() is not None:
+            known = _known_torch_layers() or frozenset()
+            if name not in known:  # found here, before torch is imported: spec errors stay fast
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.error(f"unknown layer type {value!r}{hint}", node)
         return value
 
     def value(self, node: Node) -> Any:
@@ -350,6 +360,16 @@ class _Reader:
         if not _is_positive_int(value):
             raise self.error(f"input {key} must be a positive integer, not {value!r}", value_node)
         return int(value)
+
+
+@functools.cache
+def _known_torch_layers() -> frozenset[str] | None:
+    """torch.nn's layer names if the installed torch is the one the list was made from."""
+    try:
+        installed = importlib.metadata.version("torch").split("+")[0]
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return LAYER_NAMES if installed == TORCH_VERSION else None
 
 
 def _children(node: Node) -> list[Node]:

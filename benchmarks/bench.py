@@ -1,0 +1,187 @@
+"""linearcli's speed, measured side by side against a baseline, as ratios of medians.
+
+    pip install -e '.[bench]'
+    python benchmarks/bench.py [--runs 7]
+
+Machines are noisy, so nothing here is a timed test: each pair runs interleaved
+(A, B, A, B, ...) and their medians are compared. The Markdown table it prints at the
+end is what docs/benchmarks.md records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_TORCH = [sys.executable, "-c", "import torch"]
+EXAMPLES = ("mlp.yaml", "cnn.yaml", "transformer.yaml", "lazy_head.yaml")
+
+
+def linearcli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "linearcli", *args]
+
+
+def wall(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, capture_output=True, check=False)
+    return time.perf_counter() - started
+
+
+def timed(function: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        started = time.perf_counter()
+        function()
+        return time.perf_counter() - started
+
+    return run
+
+
+def interleaved(a: Callable[[], float], b: Callable[[], float], runs: int) -> tuple[float, float]:
+    a(), b()  # warm the caches; not counted
+    pairs = [(a(), b()) for _ in range(runs)]
+    return statistics.median(x for x, _ in pairs), statistics.median(y for _, y in pairs)
+
+
+def time_and_peak(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one run, from GNU time."""
+    started = time.perf_counter()
+    probe = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command], cwd=ROOT, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    return elapsed, int(probe.stderr.strip().splitlines()[-1]) / 1024
+
+
+def transformer_style(blocks: int = 96, d: int = 64) -> tuple[Any, Any]:
+    """96 blocks of 5 Linears (q, k, v, out, ff) on (batch, tokens, features): 480 Linears."""
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm = nn.LayerNorm(d)
+            self.q, self.k, self.v, self.out, self.ff = (nn.Linear(d, d) for _ in range(5))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.norm(x)
+            scores = torch.softmax(self.q(h) @ self.k(h).transpose(-1, -2) / d**0.5, dim=-1)
+            x = x + self.out(scores @ self.v(h))
+            return x + self.ff(torch.relu(x))
+
+    return nn.Sequential(*(Block() for _ in range(blocks))), torch.randn(2, 16, d)
+
+
+def deep_mlp(directory: Path, linears: int) -> Path:
+    lines = ["input: {shape: [64]}", "model:"]
+    for i in range(linears):
+        lines.append(f"  fc{i}: {{Linear: [64, 64]}}")
+        lines.append(f"  act{i}: ReLU")
+    path = directory / f"mlp_{linears}.yaml"
+    path.write_text("\n".join(lines[:-1]) + "\n")
+    return path
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, ...]] = []
+
+    def ratio(
+        self, name: str, ours: float, baseline: float, limit: float, strict: bool = False
+    ) -> None:
+        ratio = ours / baseline
+        met = ratio < limit if strict else ratio <= limit
+        target = f"{'<' if strict else '<='} {limit}x: " + (
+            "met" if met else f"missed by {ratio / limit - 1:.0%}"
+        )
+        self.add(name, f"{ours:.2f} s vs {baseline:.2f} s", f"{ratio:.2f}x", target)
+
+    def add(self, *cells: str) -> None:
+        self.rows.append(cells)
+        print(" | ".join(cells), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="linearcli benchmarks, as ratios of medians")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
+    runs = parser.parse_args().runs
+    table = Table()
+
+    ours, floor = interleaved(
+        lambda: wall(linearcli("inspect", "specs/mlp.yaml")), lambda: wall(IMPORT_TORCH), runs
+    )
+    table.ratio("`inspect specs/mlp.yaml` vs `import torch`", ours, floor, 1.15)
+
+    import torchinfo
+
+    from linearcli import inspect_model
+
+    model, x = transformer_style()
+    ours, theirs = interleaved(
+        timed(lambda: inspect_model(model, x)),
+        timed(lambda: torchinfo.summary(model, input_data=x, verbose=0)),
+        runs,
+    )
+    table.ratio("96 blocks, 480 Linears: `inspect_model` vs `torchinfo.summary`", ours, theirs, 0.6)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        specs = Path(scratch)
+        for i in range(40):
+            shutil.copy(ROOT / "specs" / EXAMPLES[i % len(EXAMPLES)], specs / f"spec_{i}.yaml")
+        ours, floor = interleaved(
+            lambda: wall(linearcli("check", str(specs))), lambda: wall(IMPORT_TORCH), runs
+        )
+        table.ratio("`check` of 40 specs vs `import torch`", ours, floor, 1.5)
+
+        gpt3 = linearcli("inspect", "specs/gpt3.yaml", "--device", "meta", "-f", "json")
+        measured = [(time_and_peak(gpt3), wall(IMPORT_TORCH)) for _ in range(max(3, runs // 2))]
+        ours = statistics.median(t for (t, _), _ in measured)
+        floor = statistics.median(f for _, f in measured)
+        peak = max(p for (_, p), _ in measured)
+        table.ratio("GPT-3-sized spec on meta vs `import torch`", ours, floor, 2.5, strict=True)
+        table.add(
+            "GPT-3-sized spec on meta: peak RSS",
+            f"{peak:.0f} MB",
+            "",
+            f"< 600 MB: {'met' if peak < 600 else 'missed'}",
+        )
+
+        growth = []
+        for n in (250, 500, 1000):
+            spec = str(deep_mlp(specs, n))
+            growth.append(
+                statistics.median(wall(linearcli("inspect", spec, "-f", "json")) for _ in range(3))
+            )
+        slope = (growth[2] - growth[0]) / 750 * 1000
+        half_slope = (growth[1] - growth[0]) / 250 * 1000
+        table.add(
+            "deep MLP of 250 / 500 / 1,000 Linears",
+            " / ".join(f"{t:.2f} s" for t in growth),
+            f"{half_slope:.2f} then {slope:.2f} ms per Linear",
+            "grows linearly",
+        )
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    python = platform.python_version()
+    print(f"\n{cpu}, {os.cpu_count()} cores, Python {python}, torch {torch.__version__}")
+    print(f"{runs} interleaved runs, medians\n")
+    print("| benchmark | measured | ratio | target |\n|---|---|---|---|")
+    for cells in table.rows:
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
