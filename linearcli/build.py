@@ -6,6 +6,7 @@ import difflib
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -133,7 +134,11 @@ def _yaml_model(
 ) -> nn.Module:
     """Seeded; built on the CPU and moved, so one seed gives the same weights on every device."""
     torch.manual_seed(options.seed)
-    with torch.device("meta" if device.type == "meta" else "cpu"):
+    meta = device.type == "meta"
+    with (
+        torch.device("meta") if meta else nullcontext(),
+        memory.NoValuesOnMeta() if meta else nullcontext(),
+    ):
         layers = OrderedDict(
             (layer.name, _make_layer(layer, spec.path, options.allow_imports))
             for layer in spec.layers

@@ -8,12 +8,44 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import UninitializedParameter
+from torch.overrides import TorchFunctionMode
+
+from linearcli.spec import INIT_SCHEMES
 
 BUDGET_SHARE = 0.5  # of the memory available now, by default
+
+
+class NoValuesOnMeta(TorchFunctionMode):
+    """While building on the meta device: filling a tensor with values is a no-op.
+
+    A meta tensor has no values to fill, and some fillers (normal_, used by nn.Embedding)
+    run there through torch's Python reference kernels, whose first use imports
+    torch._dynamo, sympy and torch.distributed: about 800 modules and 2 s, for nothing.
+    """
+
+    FILLERS = frozenset(
+        [getattr(nn.init, name) for name in INIT_SCHEMES]  # how torch.nn layers initialise
+        + [getattr(torch.Tensor, name) for name in ("normal_", "uniform_", "fill_", "zero_")]
+    )
+
+    def __torch_function__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        kwargs = kwargs or {}
+        if func in self.FILLERS:
+            target = args[0] if args else kwargs.get("tensor")  # torch.nn.init passes tensor=
+            if isinstance(target, torch.Tensor) and target.is_meta:
+                return target
+        return func(*args, **kwargs)
 
 
 def model_bytes(model: nn.Module) -> int:

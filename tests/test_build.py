@@ -526,3 +526,22 @@ def test_init_errors_name_the_layer_and_line(write: Write, layer: str, message: 
         built(path)
     assert message in caught.value.message
     assert caught.value.location == f"{path}:3"
+
+
+def test_building_on_meta_fills_no_values_and_imports_no_compiler() -> None:
+    """nn.Embedding's normal_ on meta would import torch._dynamo (about 800 modules, 2 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom linearcli.build import build\nfrom linearcli.options import RunOptions\n"
+        "from linearcli.spec import load_spec\n"
+        "built = build(load_spec('specs/transformer.yaml'), RunOptions())\n"
+        "print('torch._dynamo' in sys.modules, built.model.embed.weight.device)\n"
+    )
+    from .conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.split() == ["False", "cpu"]
