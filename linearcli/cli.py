@@ -6,28 +6,23 @@ errors stay fast. Exit codes are chosen in one place, :func:`_exit_codes`.
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import sys
-import tempfile
-import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO, cast
+from typing import Annotated, Any
 
 import typer
 import yaml
 from rich.console import Console
 
-from linearcli import __version__
+from linearcli import __version__, output
 from linearcli.config import load_config
 from linearcli.errors import LinearcliError, SpecError
 from linearcli.options import DEVICE_CHOICES, RunOptions, parse_size
-from linearcli.render import ASCII_FALLBACKS
 from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -253,7 +248,7 @@ def inspect(
             (path, kind) for path, kind in ((export_svg, "svg"), (export_html, "html")) if path
         ]
         for path, _ in exports:
-            _refuse_to_overwrite_the_spec(path, spec)
+            output.refuse_to_overwrite_the_spec(path, spec)
         config = load_config()
         options = config.run_options(
             spec,
@@ -269,7 +264,7 @@ def inspect(
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
 
-        with _progress(f"inspecting {spec}"):
+        with output.progress(err_console, f"inspecting {spec}"):
             report = inspect_spec(spec, options)
         _say_notes(spec, report, debug=debug)
         if json_output:
@@ -279,7 +274,7 @@ def inspect(
         else:
             Console().print(render_table(report))
         for path, kind in exports:
-            _export(render_table(report), path, kind, title=f"linearcli inspect {spec}")
+            output.export(render_table(report), path, kind, title=f"linearcli inspect {spec}")
     failed = report.failed(strict=_first(strict, config.strict, False))
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -330,7 +325,9 @@ def check(
             )
 
         budget = _size(max_memory)
-        with _progress(f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"):
+        with output.progress(
+            err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
+        ):
             result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
         for file in result.files:
             if file.report is not None:
@@ -402,63 +399,6 @@ def schema() -> None:
     sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
 
 
-EXPORT_WIDTH = 120
-PROGRESS_DELAY_S = 1.0
-
-
-@contextmanager
-def _progress(text: str) -> Iterator[None]:
-    """A spinner on stderr, only on a terminal, and only once the work has taken a second."""
-    if not err_console.is_terminal:
-        yield
-        return
-    status = err_console.status(text, spinner="dots")
-    timer = threading.Timer(PROGRESS_DELAY_S, status.start)
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-        timer.join()  # so it cannot start after the stop below
-        status.stop()
-
-
-def _refuse_to_overwrite_the_spec(export: Path, spec: str) -> None:
-    for candidate in {Path(spec), Path(spec.rsplit(":", 1)[0])}:  # file.py:NAME names file.py
-        if candidate.is_file() and export.resolve() == candidate.resolve():
-            raise LinearcliError(
-                f"refusing to write the export over the spec {spec}", path=str(export)
-            )
-
-
-def _export(renderable: Any, path: Path, kind: str, *, title: str) -> None:
-    """Rich's console export of the table, as SVG or HTML."""
-    console = Console(record=True, width=EXPORT_WIDTH, file=io.StringIO(), color_system="truecolor")
-    console.print(renderable)
-    text = console.export_svg(title=title) if kind == "svg" else console.export_html()
-    try:
-        _write_atomically(path, text)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise LinearcliError(
-            f"cannot write the {kind.upper()} export: {reason}", path=str(path)
-        ) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Into a temporary file beside it, then renamed: never a half-written file."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _say_notes(spec: str, report: Report, *, debug: bool) -> None:
     """On stderr: a meta fallback in one line; with --debug, the forward pass's traceback."""
     for diagnostic in report.diagnostics:
@@ -507,50 +447,9 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_BUG) from None
 
 
-# Our own symbols, for terminals whose encoding has none of them.
-_ASCII_FALLBACKS = str.maketrans(
-    {
-        "→": "->",
-        "…": "...",
-        "±": "+/-",
-        "σ": "std",
-        "ᵀ": "^T",
-        "√": "sqrt",
-        "×": "x",
-        "✓": "ok",
-        "✗": "MISMATCH",
-        "·": "*",
-        "—": "-",
-    }  # fmt: skip
-)
-
-
-class _Transliterating:
-    """A text stream that writes our symbols in ASCII and never raises on the rest."""
-
-    def __init__(self, stream: TextIO):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        return self._stream.write(text.translate(ASCII_FALLBACKS))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def _safe_stream(stream: TextIO) -> TextIO:
-    try:
-        "→…±σᵀ√×✓·".encode(stream.encoding or "ascii")
-        return stream
-    except (UnicodeEncodeError, LookupError):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="replace")
-        return cast(TextIO, _Transliterating(stream))
-
-
 def main() -> None:
     # A terminal or pipe that is not UTF-8 (LANG=C on an old system, a Windows code
     # page) gets ASCII instead of a UnicodeEncodeError.
-    sys.stdout = _safe_stream(sys.stdout)
-    sys.stderr = _safe_stream(sys.stderr)
+    sys.stdout = output.safe_stream(sys.stdout)
+    sys.stderr = output.safe_stream(sys.stderr)
     app(prog_name="linearcli")

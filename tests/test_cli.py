@@ -469,14 +469,12 @@ def test_progress_shows_on_a_terminal_only_after_a_second(monkeypatch: pytest.Mo
 
     from rich.console import Console
 
-    import linearcli.cli as cli_module
+    from linearcli import output
 
-    monkeypatch.setattr(cli_module, "PROGRESS_DELAY_S", 0.2)
+    monkeypatch.setattr(output, "PROGRESS_DELAY_S", 0.2)
     for terminal, work_s, shown in ((True, 0.6, True), (True, 0.0, False), (False, 0.6, False)):
         out = io.StringIO()
-        monkeypatch.setattr(
-            cli_module, "err_console", Console(file=out, force_terminal=terminal, width=80)
-        )
-        with cli_module._progress("inspecting specs/mlp.yaml"):
+        console = Console(file=out, force_terminal=terminal, width=80)
+        with output.progress(console, "inspecting specs/mlp.yaml"):
             time.sleep(work_s)
         assert ("inspecting specs/mlp.yaml" in out.getvalue()) is shown
