@@ -349,7 +349,3 @@ def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> t
 
 def _generator(options: RunOptions) -> torch.Generator:
     return torch.Generator().manual_seed(options.seed)
-
-
-def dtype_name(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
