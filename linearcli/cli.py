@@ -275,7 +275,7 @@ def inspect(
             Console().print(render_table(report))
         for path, kind in exports:
             output.export(render_table(report), path, kind, title=f"linearcli inspect {spec}")
-    failed = report.failed(strict=_first(strict, config.strict, False))
+    failed = report.failed(strict=config.is_strict(strict))
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -328,7 +328,7 @@ def check(
         with output.progress(
             err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
         ):
-            result = check_specs(specs, options_for, strict=_first(strict, config.strict, False))
+            result = check_specs(specs, options_for, strict=config.is_strict(strict))
         for file in result.files:
             if file.report is not None:
                 _say_notes(file.spec, file.report, debug=debug)
@@ -415,10 +415,6 @@ def _size(text: str | None) -> int | None:
         return parse_size(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--max-memory'") from None
-
-
-def _first(*values: bool | None) -> bool:
-    return next(bool(value) for value in values if value is not None)
 
 
 @contextmanager

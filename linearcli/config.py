@@ -68,6 +68,10 @@ class Config:
             max_memory=max_memory or self.max_memory,
         )
 
+    def is_strict(self, flag: bool | None) -> bool:
+        """--strict / --no-strict, else this config's strict, else off."""
+        return bool(_first(flag, self.strict, False))
+
     def inputs_for(self, reference: str) -> Shapes:
         """The configured input shapes for a Python spec file, if any."""
         file = reference.rsplit(":", 1)[0] if ":" in reference else reference
