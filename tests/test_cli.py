@@ -126,13 +126,13 @@ def test_several_input_shapes(cli: Cli, write: Write) -> None:
         pytest.param(["-i", "3,0"], "a shape is one or more positive integers", id="shape-zero"),
         pytest.param(
             ["-b", "0"],
-            "'--batch-size' / '-b': Input should be greater than or equal to 1",
+            "'--batch-size' / '-b': 0 is not in the range x>=1",
             id="batch-zero",
         ),
         pytest.param(["--dtype", "int8"], "'int8' is not one of", id="dtype"),
         pytest.param(["--format", "xml"], "'xml' is not one of", id="format"),
         pytest.param(["--arg", "novalue"], "'novalue' is not KEY=VALUE", id="arg"),
-        pytest.param(["--seed", "x"], "'--seed': Input should be a valid integer", id="seed"),
+        pytest.param(["--seed", "x"], "'--seed': 'x' is not a valid int", id="seed"),
     ],
 )
 def test_bad_option_values_exit_2(cli: Cli, args: list[str], message: str) -> None:
