@@ -6,6 +6,7 @@ errors stay fast. Exit codes are chosen in one place, :func:`_exit_codes`.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import traceback
@@ -444,8 +445,16 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
 
 
 def main() -> None:
+    # One short process: the cyclic garbage collector's full passes over the objects
+    # torch creates on import cost about 0.3 s a run, and reference counting frees what
+    # linearcli makes (check.py collects between specs). Frozen at exit, those objects
+    # are skipped by the interpreter's last pass too.
+    gc.disable()
     # A terminal or pipe that is not UTF-8 (LANG=C on an old system, a Windows code
     # page) gets ASCII instead of a UnicodeEncodeError.
     sys.stdout = output.safe_stream(sys.stdout)
     sys.stderr = output.safe_stream(sys.stderr)
-    app(prog_name="linearcli")
+    try:
+        app(prog_name="linearcli")
+    finally:
+        gc.freeze()

@@ -192,7 +192,7 @@ class _Recorder:
 
     def failure(self, exc: Exception, model: nn.Module) -> ForwardFailure:
         culprit = _innermost_module(exc, self.names) or model
-        return ForwardFailure(
+        failure = ForwardFailure(
             module=self.names.get(id(culprit), ROOT_NAME),
             module_type=type(culprit).__name__,
             exception_type=type(exc).__name__,
@@ -201,6 +201,11 @@ class _Recorder:
             location=deepest_user_line(exc.__traceback__),
             traceback="".join(traceback.format_exception(exc)),
         )
+        # Reading the frames' locals (_innermost_module) ties the traceback, and with it
+        # the model and its activations, into a reference cycle; cut it so that memory
+        # goes now, not at the garbage collector's next full pass.
+        exc.__traceback__ = None
+        return failure
 
     def used_by(self, module: nn.Module) -> str | None:
         parent = self.parents.get(id(module))

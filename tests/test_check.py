@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import torch
 
-from linearcli.check import collect_specs, is_yaml_spec
+from linearcli import pipeline
+from linearcli.check import check_specs, collect_specs, is_yaml_spec
+from linearcli.options import RunOptions
+from linearcli.pipeline import inspect_model
+from linearcli.report import Report
 
 from .conftest import ROOT, Result
 
@@ -249,3 +257,47 @@ def test_config_strict_and_allow_imports_reach_inspect(
     )
     assert cli("inspect", "spec.yaml").exit_code == 1  # the Conv1d on (2, 4) fails: forward-error
     assert cli("inspect", "spec.yaml", "--no-allow-imports").exit_code == 2
+
+
+def test_with_the_collector_off_each_specs_cycles_are_freed_before_the_next(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI turns the garbage collector off; a model caught in a reference cycle (here
+    # one that refers to itself) must not stay in memory while the next spec runs.
+    cyclic = write(
+        "cyclic.py",
+        """
+        import torch
+        from torch import nn
+
+        class Model(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+                self.me = [self]
+
+            def forward(self, x):
+                return self.fc(x)
+
+        example_input = torch.zeros(1, 4)
+        """,
+    )
+    models: list[weakref.ref[torch.nn.Module]] = []
+
+    def spy(model: torch.nn.Module, *args: object, **kwargs: Any) -> Report:
+        if models:
+            assert models[0]() is None, "the first spec's model is still in memory"
+        models.append(weakref.ref(model))
+        return inspect_model(model, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "inspect_model", spy)
+    gc.collect()
+    gc.disable()
+    try:
+        specs = [f"{cyclic}:Model", str(ROOT / "specs/mlp.yaml")]
+        result = check_specs(specs, lambda _: RunOptions())
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    assert [file.report is not None for file in result.files] == [True, True]
+    assert len(models) == 2

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 
 import pytest
 import torch
@@ -60,6 +62,23 @@ def test_hooks_removed_and_modes_restored_even_when_forward_fails() -> None:
     assert recorded.failure is not None
     assert hook_count(model) == 0
     assert [m.training for m in model.modules()] == before
+
+
+def test_a_failed_forward_leaves_no_reference_cycle_holding_the_model() -> None:
+    # The CLI runs with the garbage collector off: reference counting alone must free a
+    # model whose forward pass failed, activations and all.
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(8, 2, 3))
+    alive = weakref.ref(model)
+    gc.collect()
+    gc.disable()
+    try:
+        recorded = trace(model, (torch.zeros(1, 3, 8, 8),))
+        assert recorded.failure is not None
+        assert recorded.failure.exception_type == "RuntimeError"
+        del model
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 def test_runs_in_eval_mode_without_grad() -> None:
