@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import UninitializedParameter
+from torch.nn.parameter import is_lazy
 from torch.overrides import TorchFunctionMode
 
 from linearcli.spec import INIT_SCHEMES
@@ -51,11 +51,7 @@ class NoValuesOnMeta(TorchFunctionMode):
 def model_bytes(model: nn.Module) -> int:
     """Parameters and buffers, each counted once, at their dtype."""
     tensors = {id(t): t for t in (*model.parameters(), *model.buffers())}
-    return sum(
-        t.numel() * t.element_size()
-        for t in tensors.values()
-        if not isinstance(t, UninitializedParameter)
-    )
+    return sum(t.numel() * t.element_size() for t in tensors.values() if not is_lazy(t))
 
 
 def default_budget(device: torch.device) -> int:

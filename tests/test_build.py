@@ -10,6 +10,7 @@ from torch import nn
 from linearcli.build import build, resolve_device, resolve_layer_type
 from linearcli.errors import BuildError, LinearcliError, SpecError
 from linearcli.options import RunOptions
+from linearcli.pipeline import inspect_model
 from linearcli.spec import load_spec
 
 Write = Callable[[str, str], Path]
@@ -545,3 +546,22 @@ def test_building_on_meta_fills_no_values_and_imports_no_compiler() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.split() == ["False", "cpu"]
+
+
+def test_lazy_buffers_are_not_counted_before_they_exist(write: Write) -> None:
+    # LazyBatchNorm1d's running stats are UninitializedBuffers until it runs: the memory
+    # estimate skips them (it used to ask for their size and crash with exit 3).
+    spec = write(
+        "lazy_norm.yaml",
+        """
+        input: {shape: [8]}
+        model:
+          - LazyLinear: [16]
+          - LazyBatchNorm1d: []
+          - Linear: [16, 2]
+        """,
+    )
+    model, inputs, _ = built(spec)
+    assert [type(m).__name__ for m in model] == ["LazyLinear", "LazyBatchNorm1d", "Linear"]
+    report = inspect_model(model, *inputs)
+    assert (report.totals.linear_params, report.totals.params) == (8 * 16 + 16 + 16 * 2 + 2, 210)
