@@ -136,6 +136,40 @@ def test_lazy_linear_reports_inferred_in_features_and_its_built_type() -> None:
     assert (second.type_name, second.in_features, second.params) == ("LazyLinear", 10, 33)
 
 
+@pytest.mark.parametrize("batch_bytes", [64 * 2**20, 1], ids=["one-batch", "one-per-batch"])
+def test_stats_of_same_shape_layers_are_each_their_own(
+    monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    # Same-shape parameters are reduced together; each must still get its own numbers,
+    # equal to float64 statistics of that tensor alone.
+    monkeypatch.setattr("linearcli.trace._STATS_BATCH_BYTES", batch_bytes)
+    torch.manual_seed(0)
+    model = nn.Sequential(*(nn.Linear(6, 6) for _ in range(3)), nn.Linear(6, 1))
+    with torch.no_grad():
+        for i, layer in enumerate(model):
+            layer.weight.mul_(i + 1).add_(10 * i)
+        model[3].bias.fill_(0.25)  # one value: std 0
+    recorded = trace(model, (torch.randn(2, 6),))
+    for record, layer in zip(recorded.linears, model, strict=True):
+        for stats, param in ((record.weight_stats, layer.weight), (record.bias_stats, layer.bias)):
+            exact = param.detach().double()
+            assert stats is not None
+            assert (stats.min, stats.max, stats.count) == (exact.min(), exact.max(), exact.numel())
+            assert stats.mean == pytest.approx(float(exact.mean()), rel=1e-6, abs=1e-7)
+            std = float(exact.std()) if exact.numel() > 1 else 0.0
+            assert stats.std == pytest.approx(std, rel=1e-6, abs=1e-7)
+
+
+def test_stats_of_half_precision_are_computed_in_float32() -> None:
+    layer = nn.Linear(300, 200).half()
+    recorded = trace(layer, (torch.randn(1, 300).half(),))
+    exact = layer.weight.detach().double()
+    stats = recorded.linears[0].weight_stats
+    assert stats is not None
+    assert stats.std == pytest.approx(float(exact.std()), rel=1e-5)
+    assert stats.mean == pytest.approx(float(exact.mean()), abs=1e-6)
+
+
 def test_lazy_linear_that_never_ran_has_no_values() -> None:
     class Unused(nn.Module):
         def __init__(self) -> None:
