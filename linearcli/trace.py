@@ -38,6 +38,9 @@ _STATS_BATCH_BYTES = 64 * 2**20
 MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules that use a child Linear's weight directly instead of calling it.
 _FUNCTIONAL_OWNERS = (nn.MultiheadAttention,)
+# Modules watched as they start (the rest only as they finish): a Linear's input is
+# checked before it runs; a functional owner is marked as called.
+_CHECKED_BEFORE = (nn.Linear, *_FUNCTIONAL_OWNERS)
 # Modules whose output is a spatial feature map (batch, channels, *positions).
 _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
     nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
@@ -118,7 +121,8 @@ class _Recorder:
         handles = []
         try:
             for _, module in self.named:
-                handles.append(module.register_forward_pre_hook(self.before))
+                if isinstance(module, _CHECKED_BEFORE):
+                    handles.append(module.register_forward_pre_hook(self.before))
                 handles.append(module.register_forward_hook(self.after))
             model.eval()
             with torch.no_grad():
@@ -281,26 +285,27 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
     a one-pass std.
     """
     found: list[Stats | None] = [None] * len(params)
-    groups: dict[tuple[Shape, torch.dtype, torch.device], list[int]] = defaultdict(list)
+    groups: dict[tuple[torch.Size, torch.dtype, torch.device], list[int]] = defaultdict(list)
     for i, param in enumerate(params):
-        if param is None or is_lazy(param):
-            continue
-        if param.device.type != "meta" and param.numel() > 0:
-            groups[(tuple(param.shape), param.dtype, param.device)].append(i)
-    for (shape, dtype, _), members in groups.items():
-        count = math.prod(shape)
-        per_batch = max(1, _STATS_BATCH_BYTES // (8 * count))
-        for start in range(0, len(members), per_batch):
-            batch = members[start : start + per_batch]
-            tensors = [cast(torch.Tensor, params[i]).detach().reshape(1, count) for i in batch]
-            values = torch.cat(tensors) if len(tensors) > 1 else tensors[0]
-            values = values.to(torch.promote_types(dtype, torch.float32))
-            low, high = torch.aminmax(values, dim=1)
-            mean = values.mean(dim=1, keepdim=True)
-            std = torch.linalg.vector_norm(values - mean, dim=1) / math.sqrt(max(count - 1, 1))
-            rows = torch.stack((low, high, mean.squeeze(1), std), dim=1).tolist()  # one GPU sync
-            for i, (low_, high_, mean_, std_) in zip(batch, rows, strict=True):
-                found[i] = Stats(low_, high_, mean_, std_, count)
+        if param is not None and not is_lazy(param) and not param.is_meta and param.numel():
+            groups[(param.shape, param.dtype, param.device)].append(i)
+    with torch.no_grad():
+        for (shape, dtype, _), members in groups.items():
+            count = math.prod(shape)
+            per_batch = max(1, _STATS_BATCH_BYTES // (8 * count))
+            for start in range(0, len(members), per_batch):
+                batch = members[start : start + per_batch]
+                tensors = [cast(torch.Tensor, params[i]) for i in batch]
+                values = torch.stack(tensors) if len(tensors) > 1 else tensors[0][None]
+                values = values.reshape(len(batch), count)
+                values = values.to(torch.promote_types(dtype, torch.float32))
+                mean = values.mean(dim=1, keepdim=True)
+                spread = torch.linalg.vector_norm(values - mean, dim=1)
+                std = spread / math.sqrt(max(count - 1, 1))
+                columns = (values.amin(dim=1), values.amax(dim=1), mean.squeeze(1), std)
+                rows = torch.stack(columns, dim=1).tolist()  # one sync on a GPU
+                for i, (low, high, mean_, std_) in zip(batch, rows, strict=True):
+                    found[i] = Stats(low, high, mean_, std_, count)
     return found
 
 
