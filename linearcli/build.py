@@ -113,15 +113,10 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
     model = _yaml_model(spec, options, torch.device("meta"), dtype)
     notes: tuple[str, ...] = ()
     if device.type != "meta":
-        needed = memory.model_bytes(model) + sum(math.prod(s) * d.itemsize for s, d, _ in plan)
-        budget = options.max_memory or memory.default_budget(device)
-        if needed > budget:
-            notes = (
-                f"the model and its sample batch need {format_bytes(needed)}, more than the "
-                f"{format_bytes(budget)} budget (--max-memory): inspected on the meta device, "
-                "where shapes, counts and findings are exact but there are no values",
-            )
-            device = torch.device("meta")
+        batch = sum(math.prod(s) * d.itemsize for s, d, _ in plan)
+        note = _over_budget(memory.model_bytes(model) + batch, options, device)
+        if note is not None:
+            notes, device = (note,), torch.device("meta")
         else:
             model = _yaml_model(spec, options, device, dtype)
     generator = _generator(options)
@@ -129,16 +124,24 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
     return Built(model=model, inputs=inputs, sources=sources, inits=inits, notes=notes)
 
 
+def _over_budget(needed: int, options: RunOptions, device: torch.device) -> str | None:
+    """Why the model goes to the meta device instead, or None when it fits the budget."""
+    budget = options.max_memory or memory.default_budget(device)
+    if needed <= budget:
+        return None
+    return (
+        f"the model and its sample batch need {format_bytes(needed)}, more than the "
+        f"{format_bytes(budget)} budget (--max-memory): inspected on the meta device, "
+        "where shapes, counts and findings are exact but there are no values"
+    )
+
+
 def _yaml_model(
     spec: YamlSpec, options: RunOptions, device: torch.device, dtype: torch.dtype
 ) -> nn.Module:
     """Seeded; built on the CPU and moved, so one seed gives the same weights on every device."""
     torch.manual_seed(options.seed)
-    meta = device.type == "meta"
-    with (
-        torch.device("meta") if meta else nullcontext(),
-        memory.NoValuesOnMeta() if meta else nullcontext(),
-    ):
+    with memory.constructing_on_meta() if device.type == "meta" else nullcontext():
         layers = OrderedDict(
             (layer.name, _make_layer(layer, spec.path, options.allow_imports))
             for layer in spec.layers
@@ -308,12 +311,28 @@ def _named_layers(layers: Iterable[LayerSpec], prefix: str = "") -> Iterable[tup
 
 
 def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -> Built:
-    loaded = load_python_model(spec, options.model_args, meta=device.type == "meta")
+    notes: list[str] = []
+
+    def fits(trial: nn.Module) -> bool:
+        """The meta model, at the dtype asked for, and a batch of --input-shape."""
+        if options.dtype is not None:
+            trial = trial.to(dtype=_DTYPES[options.dtype])  # on meta: free
+        batch_size = options.batch_size or DEFAULT_BATCH_SIZE
+        batch = sum(batch_size * math.prod(shape) for shape in options.input_shapes)
+        needed = memory.model_bytes(trial) + batch * _float_dtype(trial).itemsize
+        note = _over_budget(needed, options, device)
+        notes.extend([note] if note else [])
+        return note is None
+
+    checked = fits if device.type != "meta" else None
+    loaded = load_python_model(spec, options.model_args, meta=device.type == "meta", fits=checked)
+    if loaded.on_meta:
+        device = torch.device("meta")
     model = loaded.model
     if options.dtype is not None:
         model = model.to(dtype=_DTYPES[options.dtype])
     model = model.to(device=device)
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+    dtype = _float_dtype(model)
     location = spec.path or spec.module
     if options.input_shapes:
         inputs = _random_inputs(options.input_shapes, options, dtype, device)
@@ -330,7 +349,12 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
             "in the file",
             path=location,
         )
-    return Built(model=model, inputs=inputs, sources=loaded.sources)
+    return Built(model=model, inputs=inputs, sources=loaded.sources, notes=tuple(notes))
+
+
+def _float_dtype(model: nn.Module) -> torch.dtype:
+    """What a sample batch for this model is made of: its first floating parameter's."""
+    return next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
 
 
 def _random_inputs(

@@ -7,6 +7,8 @@ dtype, so it tells what the real model would cost before anything is allocated.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,13 @@ class NoValuesOnMeta(TorchFunctionMode):
             if isinstance(target, torch.Tensor) and target.is_meta:
                 return target
         return func(*args, **kwargs)
+
+
+@contextmanager
+def constructing_on_meta() -> Iterator[None]:
+    """Modules made inside have their tensors on the meta device, and no values."""
+    with torch.device("meta"), NoValuesOnMeta():
+        yield
 
 
 def model_bytes(model: nn.Module) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from linearcli import memory
 from linearcli.errors import BuildError, SpecError
 from linearcli.frames import OWN_DIR, display_path, is_user_code
 from linearcli.records import ROOT_NAME
@@ -29,20 +30,39 @@ class LoadedModel:
     model: nn.Module
     example_input: tuple[torch.Tensor, ...] | None
     sources: Mapping[str, str]  # module name -> "file:line" of the statement that made it
+    on_meta: bool  # made on the meta device: asked for, or ``fits`` said no
 
 
 def load_python_model(
-    spec: PythonSpec, model_args: Mapping[str, Any], *, meta: bool
+    spec: PythonSpec,
+    model_args: Mapping[str, Any],
+    *,
+    meta: bool,
+    fits: Callable[[nn.Module], bool] | None = None,
 ) -> LoadedModel:
+    """Import the spec and make its model, on the meta device when ``meta``.
+
+    With ``fits``, a class or factory is first made on the meta device, where it costs
+    nothing, and made for real only if ``fits`` accepts that model; otherwise the meta
+    one is kept. (A model the file makes as it is imported has taken its memory by then.)
+    The trial leaves the random number generator as it found it, so a seed gives the
+    same weights either way.
+    """
     where = spec.path or spec.module or spec.reference
     with _record_construction_sites(spec.path) as sites:
         module = _import(spec)
         name, target = _find_model(module, spec, where)
-        with torch.device("meta") if meta else nullcontext():
-            model = _instantiate(name, target, model_args, where, spec.path)
+        model = None
+        if fits is not None and not meta and not isinstance(target, nn.Module):
+            trial = _trial_on_meta(name, target, model_args, where, spec.path)
+            if trial is not None and not fits(trial):
+                model, meta = trial, True
+        if model is None:
+            with memory.constructing_on_meta() if meta else nullcontext():
+                model = _instantiate(name, target, model_args, where, spec.path)
     example_input = _example_input(module, where, spec.path)
     sources = {n or ROOT_NAME: sites[id(m)][1] for n, m in model.named_modules() if id(m) in sites}
-    return LoadedModel(model=model, example_input=example_input, sources=sources)
+    return LoadedModel(model, example_input, sources, on_meta=meta)
 
 
 def _import(spec: PythonSpec) -> ModuleType:
@@ -147,6 +167,17 @@ def _instantiate(
     if not isinstance(model, nn.Module):
         raise SpecError(f"{name}() returned a {type(model).__name__}, not an nn.Module", path=where)
     return model
+
+
+def _trial_on_meta(
+    name: str, target: object, model_args: Mapping[str, Any], where: str, path: str | None
+) -> nn.Module | None:
+    """The model made on meta, or None where its code needs values (``.item()``, numpy)."""
+    try:
+        with torch.random.fork_rng(devices=[]), memory.constructing_on_meta():
+            return _instantiate(name, target, model_args, where, path)
+    except BuildError:
+        return None  # made for real, without an estimate; a real error will show there
 
 
 def _example_input(

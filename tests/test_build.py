@@ -11,9 +11,13 @@ from linearcli.build import build, resolve_device, resolve_layer_type
 from linearcli.errors import BuildError, LinearcliError, SpecError
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_model
-from linearcli.spec import load_spec
+from linearcli.pymodel import load_python_model
+from linearcli.spec import PythonSpec, load_spec
+
+from .conftest import Result
 
 Write = Callable[[str, str], Path]
+Cli = Callable[..., Result]
 
 MLP_YAML = """
 input: {shape: [784], batch_size: 3}
@@ -565,3 +569,100 @@ def test_lazy_buffers_are_not_counted_before_they_exist(write: Write) -> None:
     assert [type(m).__name__ for m in model] == ["LazyLinear", "LazyBatchNorm1d", "Linear"]
     report = inspect_model(model, *inputs)
     assert (report.totals.linear_params, report.totals.params) == (8 * 16 + 16 + 16 * 2 + 2, 210)
+
+
+WIDE_PY = """
+import torch
+from torch import nn
+
+
+class Wide(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = float(torch.ones(1).sum().item()) if {needs_values} else 1.0
+        self.fc = nn.Linear(1000, 1000)  # 1,001,000 parameters: 4,004,000 bytes
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+example_input = torch.zeros(2, 1000)
+"""
+
+
+@pytest.mark.parametrize(
+    ("budget", "device"), [("1MB", "meta"), ("1GB", "cpu")], ids=["over", "under"]
+)
+def test_a_python_class_is_measured_on_meta_before_it_is_made(
+    cli: Cli, write: Write, budget: str, device: str
+) -> None:
+    spec = str(write("wide.py", WIDE_PY.format(needs_values=False)))
+    result = cli("inspect", spec, "--max-memory", budget, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert (data["device"], data["totals"]["params"]) == (device, 1_001_000)
+    layer = data["layers"][0]
+    assert (layer["weight_shape"], layer["source"]) == ([1000, 1000], f"{spec}:9")
+    if device == "meta":
+        assert layer["weight_range"] is None
+        assert [d["code"] for d in data["diagnostics"]] == ["meta-fallback"]
+        assert result.stderr == (
+            f"{spec}: note: the model and its sample batch need 3.8 MiB, more than the "
+            "976.6 KiB budget (--max-memory): inspected on the meta device, where shapes, "
+            "counts and findings are exact but there are no values\n"
+        )
+    else:
+        assert layer["weight_range"] is not None
+        assert (data["diagnostics"], result.stderr) == ([], "")
+
+
+def test_code_that_needs_values_is_made_for_real_without_an_estimate(
+    cli: Cli, write: Write
+) -> None:
+    # .item() cannot run on the meta device: the trial fails quietly and the real
+    # model is made as before.
+    spec = str(write("wide.py", WIDE_PY.format(needs_values=True)))
+    result = cli("inspect", spec, "--max-memory", "1MB", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["device"], result.json()["diagnostics"]) == ("cpu", [])
+
+
+def test_a_model_made_on_import_has_taken_its_memory_already(cli: Cli, write: Write) -> None:
+    spec = str(
+        write(
+            "made.py",
+            "import torch\nmodel = torch.nn.Linear(1000, 1000)\n"
+            "example_input = torch.zeros(2, 1000)\n",
+        )
+    )
+    result = cli("inspect", spec, "--max-memory", "1MB", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["device"], result.json()["diagnostics"]) == ("cpu", [])
+
+
+def test_the_trial_on_meta_leaves_the_seeded_weights_alone(write: Write) -> None:
+    noisy = write(
+        "noisy.py",
+        """
+        import torch
+        from torch import nn
+
+        class Noisy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.offset = float(torch.randn(1, device="cpu"))  # draws from the seed
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x) + self.offset
+
+        example_input = torch.zeros(1, 4)
+        """,
+    )
+    spec = load_spec(str(noisy))
+    assert isinstance(spec, PythonSpec)
+    measured = build(spec, RunOptions()).model  # made on meta first, then for real
+    torch.manual_seed(RunOptions().seed)
+    plain = load_python_model(spec, {}, meta=False).model  # made once
+    assert measured.offset == plain.offset
+    assert torch.equal(measured.fc.weight, plain.fc.weight)
