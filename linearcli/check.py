@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode
 
 from linearcli.errors import LinearcliError
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
 from linearcli.report import CheckResult, FileResult, SpecFailure
 from linearcli.spec import YAML_SUFFIXES
+from linearcli.spec.yaml_text import top_level_keys
 
 # Never searched: version control, environments, caches, build output.
 _SKIPPED_DIRS = frozenset(
@@ -51,12 +51,9 @@ def is_yaml_spec(path: Path) -> bool:
     except OSError:
         return False
     try:
-        root = yaml.compose(data, Loader=yaml.SafeLoader)
+        return "model" in top_level_keys(data)
     except yaml.YAMLError:
         return _MODEL_LINE.search(data) is not None  # a broken spec must fail, not vanish
-    return isinstance(root, MappingNode) and any(
-        getattr(key, "value", None) == "model" for key, _ in root.value
-    )
 
 
 def _yaml_specs_under(directory: str) -> Iterator[str]:

@@ -7,15 +7,18 @@ repository (a 50 MB file, binary junk, a directory named like a spec) are made h
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from linearcli.errors import SpecError
-from linearcli.spec import load_spec
+from linearcli.spec import load_spec, yaml_text
 
 from .conftest import ROOT, Result
 
@@ -41,7 +44,7 @@ REFUSED: dict[str, tuple[int | None, str]] = {
         5,
         "duplicate key 'fc1' (first on line 4): YAML would silently keep only the last",
     ),
-    "deep_nesting.yaml": (None, "the spec nests too deeply to read (the limit is 64 levels)"),
+    "deep_nesting.yaml": (2, "the spec nests more than 64 levels deep"),
     "nesting_70.yaml": (2, "the spec nests more than 64 levels deep"),
     "empty.yaml": (None, "the file is empty; a spec needs a `model:` mapping"),
     "only_comment.yaml": (None, "the file is empty; a spec needs a `model:` mapping"),
@@ -74,7 +77,18 @@ def test_every_corpus_file_has_an_expected_outcome() -> None:
     assert {p.name for p in CORPUS.iterdir()} == set(REFUSED) | ACCEPTED
 
 
+@pytest.fixture(
+    params=[getattr(yaml, "CSafeLoader", None), yaml.SafeLoader], ids=["libyaml", "pure-python"]
+)
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of PyYAML's loaders: libyaml where PyYAML has it, and the pure-Python one."""
+    if request.param is None:
+        pytest.skip("this PyYAML has no libyaml")
+    monkeypatch.setattr(yaml_text, "LOADER", request.param)
+
+
 @pytest.mark.parametrize("name", sorted(REFUSED))
+@pytest.mark.usefixtures("loader")
 def test_refused_with_one_line_and_exit_2(
     cli: Cli, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,12 +179,32 @@ def test_a_50_mb_file_is_refused_before_it_is_read(cli: Cli, tmp_path: Path) -> 
     ],
     ids=["all-bytes", "control-characters", "utf16-bom"],
 )
+@pytest.mark.usefixtures("loader")
 def test_binary_junk(cli: Cli, tmp_path: Path, content: bytes, message: str) -> None:
     junk = tmp_path / "junk.yaml"
     junk.write_bytes(content)
     result = cli("inspect", str(junk))
     assert result.exit_code == 2 and message in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_nesting_200_000_levels_deep_is_refused_not_a_crash(tmp_path: Path, command: str) -> None:
+    # libyaml's composer recurses in C: this file, composed, kills the interpreter.
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("model:\n  fc: {Linear: " + "[" * 200_000 + "]" * 200_000 + "}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "linearcli", command, str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    said, error = (
+        (result.stderr, "error:") if command == "inspect" else (result.stdout, "error[spec-error]")
+    )
+    assert f"{spec}:2: {error} the spec nests more than 64 levels deep" in said
 
 
 def test_a_directory_named_like_a_spec(cli: Cli, tmp_path: Path) -> None:

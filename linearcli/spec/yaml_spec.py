@@ -29,6 +29,7 @@ from linearcli.spec.types import (
     LayerSpec,
     YamlSpec,
 )
+from linearcli.spec.yaml_text import MAX_DEPTH, compose
 
 TOP_LEVEL_KEYS = ("model", "input")
 INPUT_KEYS = ("shape", "batch_size", "dtype", "high")
@@ -36,7 +37,6 @@ CONTAINER = "Sequential"
 # Limits that no real spec reaches and that keep a hostile one cheap (docs/security.md).
 MAX_FILE_BYTES = 4 * 2**20
 MAX_NODES = 250_000  # YAML values after alias expansion
-MAX_DEPTH = 64
 MAX_LAYERS = 20_000
 INIT_KEY = "init"
 # YAML's own data types: anything else (!!python/..., local !tags) is refused.
@@ -79,34 +79,16 @@ def read_yaml_spec(path: str) -> YamlSpec:
 class _Reader:
     def __init__(self, path: str, text: str):
         self.path = path
+        self.text = text
         self.layer_count = 0
-        try:
-            self.loader = yaml.SafeLoader(text)  # it checks the characters first
-        except yaml.reader.ReaderError as exc:
-            line = text.count("\n", 0, exc.position) + 1
-            raise SpecError(f"invalid YAML: {exc.reason}", path=path, line=line) from None
+        self.constructor = yaml.SafeLoader("")  # turns checked nodes into values
 
     def error(self, message: str, node: Node | None) -> SpecError:
         line = node.start_mark.line + 1 if node is not None else None
         return SpecError(message, path=self.path, line=line)
 
     def read(self) -> YamlSpec:
-        try:
-            root = self.loader.get_single_node()
-        except RecursionError:
-            raise SpecError(
-                f"the spec nests too deeply to read (the limit is {MAX_DEPTH} levels)",
-                path=self.path,
-            ) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            problem = exc.problem or exc.context or "invalid YAML"
-            raise SpecError(f"invalid YAML: {problem}", path=self.path, line=line) from None
-        except yaml.YAMLError as exc:
-            raise SpecError(f"invalid YAML: {exc}", path=self.path) from None
-        finally:
-            self.loader.dispose()
+        root = compose(self.text, self.path)
         if root is None:
             raise SpecError("the file is empty; a spec needs a `model:` mapping", path=self.path)
         self.check_structure(root)
@@ -306,7 +288,7 @@ class _Reader:
 
     def value(self, node: Node) -> Any:
         try:
-            return self.loader.construct_object(node, deep=True)
+            return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             problem = exc.problem or "cannot be read as data"
             raise self.error(f"unsupported YAML value: {problem}", node) from None
