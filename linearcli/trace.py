@@ -280,9 +280,9 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
 
     Parameters of one shape (q, k, v and out in every block) are stacked and reduced
     together, so 500 Linears cost a few reductions instead of thousands; a batch's
-    copies take at most 64 MiB. The std is computed in two passes (mean, then the norm
-    of the deviations) in float32 or better: exact to about 1e-7, and far faster than
-    a one-pass std.
+    copies take about 64 MiB at most. The std is computed in two passes (mean, then the
+    norm of the deviations) in float32 or better: exact to about 1e-7, and far faster
+    than a one-pass std. Complex weights are described by their real part.
     """
     found: list[Stats | None] = [None] * len(params)
     groups: dict[tuple[torch.Size, torch.dtype, torch.device], list[int]] = defaultdict(list)
@@ -290,7 +290,7 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
         if param is not None and not is_lazy(param) and not param.is_meta and param.numel():
             groups[(param.shape, param.dtype, param.device)].append(i)
     with torch.no_grad():
-        for (shape, dtype, _), members in groups.items():
+        for (shape, _, _), members in groups.items():
             count = math.prod(shape)
             per_batch = max(1, _STATS_BATCH_BYTES // (8 * count))
             for start in range(0, len(members), per_batch):
@@ -298,7 +298,8 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
                 tensors = [cast(torch.Tensor, params[i]) for i in batch]
                 values = torch.stack(tensors) if len(tensors) > 1 else tensors[0][None]
                 values = values.reshape(len(batch), count)
-                values = values.to(torch.promote_types(dtype, torch.float32))
+                values = values.real if values.is_complex() else values  # as before: no order
+                values = values.to(torch.promote_types(values.dtype, torch.float32))
                 mean = values.mean(dim=1, keepdim=True)
                 spread = torch.linalg.vector_norm(values - mean, dim=1)
                 std = spread / math.sqrt(max(count - 1, 1))

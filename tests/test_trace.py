@@ -170,6 +170,15 @@ def test_stats_of_half_precision_are_computed_in_float32() -> None:
     assert stats.mean == pytest.approx(float(exact.mean()), abs=1e-6)
 
 
+def test_complex_weights_are_described_by_their_real_part() -> None:
+    layer = nn.Linear(4, 3, dtype=torch.cfloat)
+    recorded = trace(layer, (torch.zeros(1, 4, dtype=torch.cfloat),))
+    stats = recorded.linears[0].weight_stats
+    real = layer.weight.detach().real
+    assert stats is not None
+    assert (stats.min, stats.max) == (float(real.min()), float(real.max()))
+
+
 def test_lazy_linear_that_never_ran_has_no_values() -> None:
     class Unused(nn.Module):
         def __init__(self) -> None:
