@@ -321,7 +321,8 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
         batch = sum(batch_size * math.prod(shape) for shape in options.input_shapes)
         needed = memory.model_bytes(trial) + batch * _float_dtype(trial).itemsize
         note = _over_budget(needed, options, device)
-        notes.extend([note] if note else [])
+        if note is not None:
+            notes.append(note)
         return note is None
 
     checked = fits if device.type != "meta" else None
