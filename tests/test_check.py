@@ -105,6 +105,11 @@ def test_collect_recurses_skips_non_specs_hidden_and_tool_dirs(
         ("model:\n  fc: {Linear: [1\n", True),  # broken, but clearly a spec: report it
         ("x: [1\n", False),
         ("", False),
+        ("jobs:\n  model: {a: 1}\nsteps: [model]\n", False),  # model, but not top-level
+        ("a: &v {x: [1, {y: 2}]}\nb: *v\nmodel: {}\n", True),  # after nested and alias values
+        ("? [complex, key]\n: value\nmodel: {}\n", True),
+        ("model\n", False),  # a scalar document
+        ("on: push\n---\nmodel: {}\n", False),  # only the first document counts
     ],
 )
 def test_is_yaml_spec(tmp_path: Path, text: str, spec: bool) -> None:
