@@ -6,6 +6,7 @@ torch is imported inside the functions, so importing linearcli stays fast.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,10 @@ def inspect_model(
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
     diagnostics = diagnose(recorded, sources, audits)
+    severities: dict[str, set[str]] = defaultdict(set)
+    for diagnostic in diagnostics:
+        if diagnostic.layer is not None:
+            severities[diagnostic.layer].add(diagnostic.severity)
     return Report(
         spec=spec,
         device=recorded.device,
@@ -61,7 +66,7 @@ def inspect_model(
         inputs=recorded.input_shapes,
         output_shape=recorded.output_shape,
         layers=tuple(
-            _layer_report(r, diagnostics, sources, audits[r.name]) for r in recorded.linears
+            _layer_report(r, severities[r.name], sources, audits[r.name]) for r in recorded.linears
         ),
         totals=Totals(
             linear_layers=len(recorded.linears),
@@ -92,12 +97,8 @@ def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Repor
 
 
 def _layer_report(
-    record: LinearRecord,
-    diagnostics: tuple[Diagnostic, ...],
-    sources: Mapping[str, str],
-    init: InitAudit,
+    record: LinearRecord, severities: set[str], sources: Mapping[str, str], init: InitAudit
 ) -> LayerReport:
-    severities = {d.severity for d in diagnostics if d.layer == record.name}
     first = record.calls[0] if record.calls else None
     status: Status = "ok"
     if "error" in severities:
