@@ -117,6 +117,10 @@ class _Reader:
             node, children_done = pending.pop()
             if id(node) in size:
                 continue
+            if isinstance(node, ScalarNode):  # most nodes: a leaf, done in one visit
+                self.check_node(node)
+                size[id(node)], depth[id(node)] = 1, 1
+                continue
             children = _children(node)
             if not children_done:
                 if id(node) in started:
