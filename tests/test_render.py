@@ -6,9 +6,20 @@ from dataclasses import replace
 
 import pytest
 from rich.console import Console
+from rich.measure import Measurement
 
 from linearcli import RunOptions, inspect_spec
-from linearcli.render import format_bytes, render_json, render_markdown, render_table
+from linearcli.render import (
+    _NO_FALLBACKS,
+    COLUMNS,
+    _LayerTable,
+    _styled,
+    format_bytes,
+    layer_cells,
+    render_json,
+    render_markdown,
+    render_table,
+)
 from linearcli.report import Report, format_shape
 
 Golden = Callable[[str, str], None]
@@ -149,3 +160,21 @@ def test_ascii_terminals_get_ascii_that_lines_up() -> None:
     assert "784 -> 256" in text and "+/-" in text and "-0.03571 ... 0.03571 std 0.02062" in text
     widths = {len(line) for line in text.splitlines()[1:6]}
     assert len(widths) == 1  # the table's lines line up
+
+
+@pytest.mark.parametrize("spec", ["specs/transformer.yaml", "specs/broken/three_mismatches.yaml"])
+def test_the_widest_rows_measure_as_wide_as_the_whole_table(spec: str) -> None:
+    # The layout is chosen by measuring only the rows that hold some column's widest
+    # cell; that must give the width of the table with every row.
+    report = inspect_spec(spec)
+    layers = _LayerTable(report)
+    rows = [_styled(layer_cells(layer), layer, _NO_FALLBACKS) for layer in report.layers]
+    whole = layers.table(COLUMNS, _NO_FALLBACKS)
+    for row in rows:
+        whole.add_row(*row)
+    widest = layers.widest(rows, _NO_FALLBACKS)
+    assert 1 < widest.row_count < len(rows)  # the widest cells are spread over rows
+    console = Console(width=1000)
+    assert Measurement.get(console, console.options, widest) == Measurement.get(
+        console, console.options, whole
+    )
