@@ -169,7 +169,7 @@ def main() -> None:
         gc.disable()  # as the CLI runs; with it on, full passes over a growing heap add up
         for n in sizes:
             run = timed(functools.partial(inspect_spec, str(deep_mlp(specs, n))))
-            seconds.append(statistics.median(run() for _ in range(3)))
+            seconds.append(statistics.median(run() for _ in range(runs)))
         gc.enable()
         per_linear = [t / n * 1000 for t, n in zip(seconds, sizes, strict=True)]
         table.add(
