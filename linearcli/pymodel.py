@@ -61,6 +61,10 @@ def load_python_model(
             with memory.constructing_on_meta() if meta else nullcontext():
                 model = _instantiate(name, target, model_args, where, spec.path)
     example_input = _example_input(module, where, spec.path)
+    if spec.path is not None:
+        # Registered only while it ran; kept there, its globals (a model made at import)
+        # would stay in memory for every later spec of a `check` run.
+        sys.modules.pop(module.__name__, None)
     sources = {n or ROOT_NAME: sites[id(m)][1] for n, m in model.named_modules() if id(m) in sites}
     return LoadedModel(model, example_input, sources, on_meta=meta)
 
@@ -81,7 +85,7 @@ def _import(spec: PythonSpec) -> ModuleType:
     module_spec = importlib.util.spec_from_file_location(module_name, file)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules[module_name] = module  # dataclasses and pickling look modules up here
+    sys.modules[module_name] = module  # dataclasses look their module up as it runs
     sys.path.insert(0, str(file.parent))  # so the spec can import its neighbours
     try:
         module_spec.loader.exec_module(module)

@@ -264,11 +264,12 @@ def test_config_strict_and_allow_imports_reach_inspect(
     assert cli("inspect", "spec.yaml", "--no-allow-imports").exit_code == 2
 
 
-def test_with_the_collector_off_each_specs_cycles_are_freed_before_the_next(
+def test_with_the_collector_off_no_spec_keeps_its_model_for_the_next(
     write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The CLI turns the garbage collector off; a model caught in a reference cycle (here
-    # one that refers to itself) must not stay in memory while the next spec runs.
+    # The CLI turns the garbage collector off; a model caught in a reference cycle (one
+    # that refers to itself), or one made as its file was imported, must not stay in
+    # memory while the next spec runs.
     cyclic = write(
         "cyclic.py",
         """
@@ -287,11 +288,20 @@ def test_with_the_collector_off_each_specs_cycles_are_freed_before_the_next(
         example_input = torch.zeros(1, 4)
         """,
     )
+    made_on_import = write(
+        "made_on_import.py",
+        """
+        import torch
+
+        model = torch.nn.Linear(4, 2)
+        example_input = torch.zeros(1, 4)
+        """,
+    )
     models: list[weakref.ref[torch.nn.Module]] = []
 
     def spy(model: torch.nn.Module, *args: object, **kwargs: Any) -> Report:
-        if models:
-            assert models[0]() is None, "the first spec's model is still in memory"
+        alive = [ref for ref in models if ref() is not None]
+        assert not alive, "an earlier spec's model is still in memory"
         models.append(weakref.ref(model))
         return inspect_model(model, *args, **kwargs)
 
@@ -299,10 +309,10 @@ def test_with_the_collector_off_each_specs_cycles_are_freed_before_the_next(
     gc.collect()
     gc.disable()
     try:
-        specs = [f"{cyclic}:Model", str(ROOT / "specs/mlp.yaml")]
+        specs = [f"{cyclic}:Model", str(made_on_import), str(ROOT / "specs/mlp.yaml")]
         result = check_specs(specs, lambda _: RunOptions())
     finally:
         gc.enable()
         gc.unfreeze()
-    assert [file.report is not None for file in result.files] == [True, True]
-    assert len(models) == 2
+    assert [file.report is not None for file in result.files] == [True, True, True]
+    assert len(models) == 3
