@@ -104,7 +104,8 @@ class _Recorder:
             id(child): parent for _, parent in self.named for child in parent.children()
         }
         # Asked of every module on every call, so answered once here.
-        self.leaves = {id(m) for _, m in self.named if next(m.children(), None) is None}
+        has_children = {id(parent) for parent in self.parents.values()}
+        self.leaves = {id(m) for _, m in self.named} - has_children
         self.map_makers = {id(m) for _, m in self.named if isinstance(m, _FEATURE_MAP_MAKERS)}
         self.producers: dict[int, Producer] = {}  # made after a module runs: LazyLinear
         # id(tensor) -> (weak reference, who made it, is it a feature map); the weak
