@@ -188,6 +188,55 @@ def test_binary_junk(cli: Cli, tmp_path: Path, content: bytes, message: str) -> 
     assert len(result.stderr.splitlines()) == 1
 
 
+class _LibyamlWithALimit(yaml.SafeLoader):
+    """A YAML library with a nesting limit and words of its own (libyaml 0.2.6 refuses
+    past 1,000 levels, "exceeded maximum nesting depth", while scanning ahead)."""
+
+    LIMIT = 8
+
+    def __init__(self, stream: object) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def get_event(self) -> yaml.Event:
+        event = super().get_event()
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self.depth += 1
+            if self.depth > self.LIMIT:
+                raise yaml.YAMLError("exceeded maximum nesting depth")
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self.depth -= 1
+        return event
+
+
+def _nested_sequentials(levels: int) -> str:
+    text, indent = "input: {shape: [4]}\nmodel:\n", "  "
+    for level in range(levels):
+        text += f"{indent}s{level}:\n{indent}  Sequential:\n"
+        indent += "    "
+    return text + f"{indent}fc: {{Linear: [4, 2]}}\n"
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_our_nesting_limit_and_words_hold_whatever_the_yaml_library_does(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setattr(yaml_text, "LOADER", _LibyamlWithALimit)
+    within = tmp_path / "within.yaml"  # 12 levels of Sequential: 25 YAML levels, fine
+    within.write_text(_nested_sequentials(12))
+    accepted = cli(command, str(within))
+    assert accepted.exit_code == 0, accepted.stdout + accepted.stderr
+    if command == "inspect":
+        assert "s11.fc" in cli(command, str(within), "-f", "json").stdout
+    beyond = CORPUS / "nesting_70.yaml"
+    refused = cli(command, str(beyond))
+    said = refused.stderr if command == "inspect" else refused.stdout
+    assert refused.exit_code == 2
+    assert f"{beyond}:2: " in said
+    assert "the spec nests more than 64 levels deep" in said
+    assert "exceeded maximum nesting depth" not in said
+
+
 @pytest.mark.parametrize("command", ["inspect", "check"])
 def test_nesting_200_000_levels_deep_is_refused_not_a_crash(tmp_path: Path, command: str) -> None:
     # libyaml's composer recurses in C: this file, composed, kills the interpreter.

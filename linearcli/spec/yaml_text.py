@@ -5,6 +5,13 @@ composer recurses in C: nesting 100,000 levels deep crashes the interpreter. So 
 nesting is first measured on the parser's event stream, which is flat, stopping at the
 first level too deep; only then are the nodes composed. Control characters are refused
 here too, with their line, the same way whichever loader PyYAML has.
+
+libyaml also has limits and wording of its own, which change between its releases (the
+libyaml 0.2.6 that PyYAML 6.0.4 bundles refuses nesting past 1,000 levels, while it scans
+ahead, before a single event reaches the depth check). So libyaml only ever answers
+"here are the nodes": when it refuses a text, the pure-Python parser reads it again and
+its answer, limit, message and line, is the one the user gets, whichever PyYAML is
+installed.
 """
 
 from __future__ import annotations
@@ -30,24 +37,34 @@ def compose(text: str, path: str) -> Node | None:
     if bad is not None:
         message = "invalid YAML: special characters are not allowed"
         raise SpecError(message, path=path, line=text.count("\n", 0, bad.start()) + 1)
+    if LOADER is not yaml.SafeLoader:
+        try:
+            return _compose(text, path, LOADER)
+        except yaml.YAMLError:
+            pass  # the pure-Python parser below says what is wrong, in the same words always
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=LOADER):
-            if isinstance(event, _OPENS):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    message = f"the spec nests more than {MAX_DEPTH} levels deep"
-                    raise SpecError(message, path=path, line=_line(event.start_mark))
-            elif isinstance(event, _CLOSES):
-                depth -= 1
-        node: Node | None = yaml.compose(text, Loader=LOADER)
-        return node
+        return _compose(text, path, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "invalid YAML"
         line = _line(exc.problem_mark or exc.context_mark)
         raise SpecError(f"invalid YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"invalid YAML: {exc}", path=path) from None
+
+
+def _compose(text: str, path: str, loader: Any) -> Node | None:
+    """Nesting measured on the flat event stream first, then the nodes composed."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, _OPENS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"the spec nests more than {MAX_DEPTH} levels deep"
+                raise SpecError(message, path=path, line=_line(event.start_mark))
+        elif isinstance(event, _CLOSES):
+            depth -= 1
+    node: Node | None = yaml.compose(text, Loader=loader)
+    return node
 
 
 def _line(mark: Any) -> int | None:
@@ -59,11 +76,21 @@ def top_level_keys(data: bytes) -> list[str]:
 
     Read from the event stream alone, nothing composed. Raises yaml.YAMLError for text
     that is not YAML, or that nests deeper than any spec may (past that, PyYAML's
-    parsers slow down with the square of the depth).
+    parsers slow down with the square of the depth). What libyaml refuses is read again
+    by the pure-Python parser, as in :func:`compose`.
     """
+    if LOADER is not yaml.SafeLoader:
+        try:
+            return _top_level_keys(data, LOADER)
+        except yaml.YAMLError:
+            pass
+    return _top_level_keys(data, yaml.SafeLoader)
+
+
+def _top_level_keys(data: bytes, loader: Any) -> list[str]:
     keys: list[str] = []
     depth, at_key = 0, True
-    for event in yaml.parse(data, Loader=LOADER):
+    for event in yaml.parse(data, Loader=loader):
         if isinstance(event, _OPENS):
             if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
                 return []
