@@ -10,16 +10,14 @@ from rich.measure import Measurement
 
 from linearcli import RunOptions, inspect_spec
 from linearcli.render import (
-    _NO_FALLBACKS,
-    COLUMNS,
-    _LayerTable,
-    _styled,
+    display_rows,
     format_bytes,
-    layer_cells,
     render_json,
     render_markdown,
     render_table,
 )
+from linearcli.render.cells import NO_FALLBACKS
+from linearcli.render.table import LAYOUTS, WIDE, empty, styled, widest
 from linearcli.report import Report, format_shape
 
 Golden = Callable[[str, str], None]
@@ -58,8 +56,11 @@ def test_wide_layout_keeps_full_names_and_narrow_layout_nests_them(golden: Golde
     assert "encoder.linear1" in wide and "encoder.linear1" not in narrow
     assert "\n encoder " in narrow and "\n   linear1 " in narrow
     assert "used by parent" in wide
-    out_proj = narrow[narrow.index("out_proj") :].splitlines()
-    assert "used by" in out_proj[0] and "parent" in out_proj[1]
+    # A heading with one child shares its line: encoder > self_attn > out_proj.
+    out_proj = narrow[narrow.index("self_attn.out_proj") :].splitlines()
+    assert "64 → 64" in out_proj[0] and "used by parent" in out_proj[0]
+    assert "not shown at this width: weight, bias, init ±, weight range" in narrow
+    assert "not shown" not in wide
 
 
 def test_findings_panel_under_the_table(golden: Golden) -> None:
@@ -141,12 +142,23 @@ def test_format_bytes(count: int, text: str) -> None:
     assert format_bytes(count) == text
 
 
-def test_narrow_terminals_get_each_layer_as_short_lines(golden: Golden) -> None:
+def test_60_columns_keep_names_shapes_params_and_status(golden: Golden) -> None:
     text = rendered(inspect_spec("specs/transformer.yaml"), 60)
     golden("transformer_table_60.txt", text)
     assert max(len(line) for line in text.splitlines()) <= 60
+    assert "   linear1             64 → 128    8,320  ok" in text
+    assert "input, output" in text  # what the table left out, said under it
+
+
+def test_narrower_terminals_get_each_layer_as_short_lines(golden: Golden) -> None:
+    text = rendered(inspect_spec("specs/transformer.yaml"), 44)
+    golden("transformer_table_44.txt", text)
+    assert max(len(line) for line in text.splitlines()) <= 44
     assert "encoder.linear1  64 → 128  ok" in text
     assert "  (2, 16, 64) → (2, 16, 128)" in text
+    # Lines break between words, never inside a shape or a size.
+    assert "\n  weight (1000, 64), bias (1000,), 65,000\n" in text
+    assert "\ntrainable), 764.4 KiB as float32\n" in text
 
 
 def test_ascii_terminals_get_ascii_that_lines_up() -> None:
@@ -167,14 +179,26 @@ def test_the_widest_rows_measure_as_wide_as_the_whole_table(spec: str) -> None:
     # The layout is chosen by measuring only the rows that hold some column's widest
     # cell; that must give the width of the table with every row.
     report = inspect_spec(spec)
-    layers = _LayerTable(report)
-    rows = [_styled(layer_cells(layer), layer, _NO_FALLBACKS) for layer in report.layers]
-    whole = layers.table(COLUMNS, _NO_FALLBACKS)
-    for row in rows:
-        whole.add_row(*row)
-    widest = layers.widest(rows, _NO_FALLBACKS)
-    assert 1 < widest.row_count < len(rows)  # the widest cells are spread over rows
     console = Console(width=1000)
-    assert Measurement.get(console, console.options, widest) == Measurement.get(
-        console, console.options, whole
-    )
+    for layout in (WIDE, LAYOUTS[-2]):
+        rows = [
+            styled(row, layout, NO_FALLBACKS)
+            for row in display_rows(report.layers, report.diagnostics)
+            if row.kind != "heading"
+        ]
+        whole = empty(layout, NO_FALLBACKS)
+        for row in rows:
+            whole.add_row(*row)
+        some = widest(rows, layout, NO_FALLBACKS)
+        assert 1 < some.row_count < len(rows)  # the widest cells are spread over rows
+        assert Measurement.get(console, console.options, some) == Measurement.get(
+            console, console.options, whole
+        )
+
+
+def test_a_title_wider_than_the_table_goes_above_it_whole(mlp: Report) -> None:
+    spec = "specs/" + "a_rather_long_directory_name/" * 2 + "mlp.yaml"
+    text = rendered(replace(mlp, spec=spec), 80)
+    lines = text.splitlines()
+    assert lines[:2] == ["nn.Linear layers in", spec]
+    assert max(len(line) for line in lines) <= 80

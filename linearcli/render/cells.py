@@ -1,0 +1,164 @@
+"""What each cell of the layer table says, as plain text shared by Rich and Markdown.
+
+Also the symbols' ASCII fallbacks and the lines under the table (totals, what a folded
+row means), so that every format words a fact the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from linearcli.records import Stats
+from linearcli.render.rows import Row
+from linearcli.report import LayerReport, Report, format_bytes, format_shape
+
+COLUMNS = (
+    "layer",
+    "in → out",
+    "weight",
+    "bias",
+    "params",
+    "init ±",
+    "weight range",
+    "input",
+    "output",
+    "status",
+)
+NUMERIC = ("params", "init ±")
+# torch's own name for the Linear inside MultiheadAttention: a plain Linear to the reader.
+_PLAIN_LINEAR_TYPES = ("Linear", "NonDynamicallyQuantizableLinear")
+# Our own symbols, for terminals whose encoding has none of them.
+ASCII_FALLBACKS = str.maketrans(
+    {
+        "→": "->",
+        "…": "...",
+        "±": "+/-",
+        "σ": "std",
+        "ᵀ": "^T",
+        "√": "sqrt",
+        "×": "x",
+        "✓": "ok",
+        "✗": "MISMATCH",
+        "·": "*",
+        "—": "-",
+    }  # fmt: skip
+)
+NO_FALLBACKS: dict[int, str] = {}
+NOT_MATERIALISED = "not materialised"
+
+
+def layer_cells(layer: LayerReport, name: str | None = None) -> tuple[str, ...]:
+    """One Linear's row as plain text, a cell per name in ``COLUMNS``."""
+    name = layer.name if name is None else name
+    if layer.type not in _PLAIN_LINEAR_TYPES:
+        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{layer.type}"
+    seen_in = format_shape(layer.input_shape) if layer.input_shape is not None else "-"
+    if layer.used_by is not None:
+        seen_in = "used by parent"
+    return (
+        name,
+        f"{layer.in_features} → {layer.out_features}",
+        format_shape(layer.weight_shape),
+        format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
+        f"{layer.params:,}",
+        _init(layer),
+        _observed(layer.weight_range, layer.init.weight.observed if layer.init else None),
+        seen_in,
+        format_shape(layer.output_shape) if layer.output_shape is not None else "-",
+        layer.status,
+    )
+
+
+def row_cells(row: Row, name: str) -> tuple[str, ...]:
+    """A display row's cells: a folded row's weight range spans every block folded in."""
+    if row.kind == "heading":
+        return (name, *[""] * (len(COLUMNS) - 1))
+    if row.kind == "summary":
+        linears = plural(row.linears, "Linear")
+        return (name, linears, "", "", f"{row.params:,}", "", "", "", "", row.status)
+    cells = layer_cells(row.layer, name)
+    return (*cells[:6], _folded_range(row.layers), *cells[7:])
+
+
+def _folded_range(layers: Sequence[LayerReport]) -> str:
+    ranges = [layer.weight_range for layer in layers if layer.weight_range is not None]
+    stats = [layer.init.weight.observed for layer in layers if layer.init is not None]
+    known = [s for s in stats if s is not None]
+    if len(ranges) < len(layers):
+        return NOT_MATERIALISED
+    span = (min(low for low, _ in ranges), max(high for _, high in ranges))
+    return _observed(span, _pooled(known) if len(known) == len(layers) else None)
+
+
+def _pooled(stats: Sequence[Stats]) -> Stats:
+    """The statistics of all the values together, from each block's count, mean and std."""
+    if len(stats) == 1:
+        return stats[0]
+    count = sum(s.count for s in stats)
+    mean = sum(s.count * s.mean for s in stats) / count
+    squares = sum((s.count - 1) * s.std**2 + s.count * (s.mean - mean) ** 2 for s in stats)
+    std = math.sqrt(squares / max(count - 1, 1))
+    return Stats(min(s.min for s in stats), max(s.max for s in stats), mean, std, count)
+
+
+def _init(layer: LayerReport) -> str:
+    """PyTorch's default bound, or the scheme the weight has and what it implies."""
+    weight = layer.init.weight if layer.init else None
+    if weight is None or weight.scheme == "default":
+        return _sig(layer.init_bound) if layer.init_bound is not None else "-"
+    if weight.expected_std == 0 or (weight.expected_bound is None and weight.expected_std is None):
+        return weight.scheme
+    if weight.expected_bound is not None:
+        return f"{weight.scheme} ±{_sig(weight.expected_bound)}"
+    return f"{weight.scheme} σ {_sig(weight.expected_std or 0)}"
+
+
+def _observed(weight_range: tuple[float, float] | None, observed: Stats | None) -> str:
+    """The weight's observed range and spread."""
+    if weight_range is None:
+        return NOT_MATERIALISED
+    low, high = weight_range
+    spread = f" σ {_sig(observed.std)}" if observed is not None else ""
+    return f"{_sig(low)} … {_sig(high)}{spread}"
+
+
+def _sig(value: float) -> str:
+    """Four significant digits, the way the init bound 1/sqrt(784) = 0.03571 is read."""
+    return f"{value:.4g}"
+
+
+def totals_lines(report: Report) -> tuple[str, ...]:
+    t = report.totals
+    inputs = ", ".join(format_shape(s) for s in report.inputs) or "-"
+    output = format_shape(report.output_shape) if report.output_shape is not None else "-"
+    return (
+        f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters",
+        f"{t.params:,} parameters in all ({t.trainable_params:,} trainable), "
+        f"{format_bytes(t.param_bytes)} as {report.dtype}",
+        f"input {inputs} → output {output} on {report.device}",
+    )
+
+
+def fold_note(rows: Sequence[Row]) -> str | None:
+    """What ×12 means, under a table that has folded rows."""
+    folds = sorted({row.fold for row in rows if row.fold > 1})
+    if not folds:
+        return None
+    marks = ", ".join(f"×{fold}" for fold in folds)
+    return f"{marks}: identical blocks shown once, their params per block"
+
+
+def summary(report: Report) -> str:
+    """1 error, 2 warnings, 1 info."""
+    counts = ((report.count(s), s) for s in ("error", "warning", "info"))
+    parts = [plural(n, s) if s != "info" else f"{n} info" for n, s in counts if n]
+    return ", ".join(parts) or "none"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def title(report: Report) -> str:
+    return f"nn.Linear layers in {report.spec}" if report.spec else "nn.Linear layers"

@@ -1,0 +1,42 @@
+"""The findings panel under the table: severity, layer, message, fix, source.
+
+In that order of importance, errors first; every part from the spec goes into ``Text``,
+never into markup, and long lines break between words, never inside a shape.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from linearcli.render.cells import summary
+from linearcli.render.words import Words
+from linearcli.report import Report
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def findings_panel(report: Report, glyphs: dict[int, str]) -> RenderableType:
+    body = Text()
+    for index, d in enumerate(report.diagnostics):
+        if index:
+            body.append("\n\n")
+        body.append(d.severity, style=_SEVERITY_STYLE[d.severity])
+        body.append(f"[{d.code}]")
+        if d.layer is not None:
+            body.append(" ")
+            body.append(d.layer, style="bold")
+        body.append(f"\n{d.message}".translate(glyphs))
+        if d.fix:
+            body.append("\nfix: ", style="bold")
+            body.append(d.fix.translate(glyphs))
+        if d.source:
+            body.append(f"\nat {d.source}", style="dim")
+    return Panel(
+        Words(body),
+        title=Text(f"Findings: {summary(report)}"),
+        title_align="left",
+        box=box.ROUNDED,
+    )

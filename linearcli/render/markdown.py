@@ -1,0 +1,41 @@
+"""The report as a GitHub Markdown table: the same rows as the terminal, full names.
+
+Meant for pull requests and issues, where a page is wide: every column, every name in
+full, folded blocks under a ``×N`` row of their own as in the terminal.
+"""
+
+from __future__ import annotations
+
+from linearcli.render.cells import COLUMNS, NUMERIC, fold_note, row_cells, summary, totals_lines
+from linearcli.render.rows import display_rows
+from linearcli.report import Report
+
+
+def render_markdown(report: Report, *, depth: int | None = None, expand: bool = False) -> str:
+    title = f"### nn.Linear layers in `{report.spec}`" if report.spec else "### nn.Linear layers"
+    rows = display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
+    lines = [
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|",
+    ]
+    for row in rows:
+        if row.kind == "heading" and row.fold == 1:
+            continue  # full names say where a row is; only a fold's ×N needs a row
+        cells = [_md(cell) for cell in row_cells(row, row.title(row.name))]
+        if row.kind == "heading":
+            cells[0] = f"**{cells[0]}**"
+        lines.append("| " + " | ".join(cells) + " |")
+    footer = [*totals_lines(report), fold_note(rows)]
+    parts = [title, "", *lines, "", "  \n".join(line for line in footer if line)]
+    if report.diagnostics:
+        parts += ["", f"#### Findings: {summary(report)}", ""]
+        for d in report.diagnostics:
+            layer = f" `{_md(d.layer)}`:" if d.layer is not None else ""
+            fix = f" Fix: {_md(d.fix)}." if d.fix else ""
+            source = f" (`{d.source}`)" if d.source else ""
+            parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}.{fix}{source}")
+    return "\n".join(parts) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
