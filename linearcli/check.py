@@ -3,65 +3,119 @@
 from __future__ import annotations
 
 import gc
-import os
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import yaml
-
+from linearcli.discover import IgnoreRules, is_excluded, is_yaml_spec, yaml_specs_under
 from linearcli.errors import LinearcliError
+from linearcli.imports import ImportGraph, module_file
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
 from linearcli.report import CheckResult, FileResult, SpecFailure
 from linearcli.spec import YAML_SUFFIXES
-from linearcli.spec.yaml_text import top_level_keys
+from linearcli.spec.python_ref import is_python_reference
 
-# Never searched: version control, environments, caches, build output.
-_SKIPPED_DIRS = frozenset(
-    {"node_modules", "__pycache__", "venv", "env", "build", "dist", "site-packages"}
-)
-_MODEL_LINE = re.compile(rb"^model\s*:", re.MULTILINE)
+__all__ = ["check_specs", "collect_specs", "is_yaml_spec"]
 
 
-def collect_specs(paths: Sequence[str]) -> list[str]:
+def collect_specs(
+    paths: Sequence[str],
+    *,
+    exclude: Sequence[str] = (),
+    config_exclude: Sequence[str] = (),
+    changed: bool = False,
+    configured: Sequence[str] = (),
+    project_root: Path | None = None,
+) -> list[str]:
     """The specs to check, in order, each once.
 
-    A directory is searched, recursively, for YAML files with a top-level ``model:`` key;
-    Python specs are code and run only when named. A YAML file that is not a spec (a CI
-    workflow that pre-commit passes along) is skipped wherever it comes from.
+    A directory is searched, recursively, for YAML specs (see :mod:`linearcli.discover`
+    for which directories and files are skipped); Python specs are code and run only
+    when named. A YAML file that is not a spec (a CI workflow that pre-commit passes
+    along) is skipped wherever it comes from. ``exclude`` patterns (gitignore syntax) are
+    relative to the current directory, ``config_exclude`` ones to ``project_root``; both
+    remove named paths as well as what a search finds.
+
+    With ``changed``, ``paths`` are the files that changed (as pre-commit passes them):
+    the result is the YAML specs among them, then each Python spec in ``configured``
+    (``file.py``, ``file.py:NAME`` or ``pkg.mod:NAME``) whose file, or a local file it
+    imports (:mod:`linearcli.imports`), is among them. Configured directories are not
+    searched then: their YAML specs that changed are among ``paths`` already.
     """
+    root = project_root or Path.cwd()
+    rules = []
+    if exclude:
+        rules.append(IgnoreRules.of(Path.cwd(), exclude, source="--exclude"))
+    if config_exclude:
+        rules.append(IgnoreRules.of(root, config_exclude, source="[tool.linearcli] exclude"))
+    if changed:
+        return _changed_specs(paths, rules, configured, root)
     found: dict[str, None] = {}
     for given in paths:
+        if is_excluded(_file_of(given), rules):
+            continue
         path = Path(given)
         if path.is_dir():
-            found.update((spec, None) for spec in _yaml_specs_under(given))
+            found.update((spec, None) for spec in yaml_specs_under(given, rules))
         elif path.suffix.lower() in YAML_SUFFIXES and path.is_file():
             if is_yaml_spec(path):
                 found[given] = None
         else:
-            found[given] = None  # a Python spec, or a path that does not exist: say so
+            found[given] = None  # a Python spec, or a path that is no file: check says so
     return list(found)
 
 
-def is_yaml_spec(path: Path) -> bool:
-    """A mapping with a top-level ``model`` key; unparsable files that look like one count."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
-    try:
-        return "model" in top_level_keys(data)
-    except yaml.YAMLError:
-        return _MODEL_LINE.search(data) is not None  # a broken spec must fail, not vanish
+def _changed_specs(
+    paths: Sequence[str], rules: Sequence[IgnoreRules], configured: Sequence[str], root: Path
+) -> list[str]:
+    found: dict[str, None] = {}
+    files: set[Path] = set()
+    directories: list[Path] = []  # a directory passed as changed: all of it changed
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            directories.append(path.resolve())
+        else:
+            files.add(path.resolve())
+        if is_excluded(given, rules):
+            continue
+        if path.is_dir():
+            found.update((spec, None) for spec in yaml_specs_under(given, rules))
+        elif path.suffix.lower() in YAML_SUFFIXES and is_yaml_spec(path):
+            found[given] = None
+
+    def is_changed(file: Path) -> bool:
+        return file in files or any(directory in file.parents for directory in directories)
+
+    python_changed = bool(directories) or any(file.suffix == ".py" for file in files)
+    graph = ImportGraph(root)
+    for reference in configured:
+        file = _python_spec_file(reference)
+        if file is None or is_excluded(str(file), rules):
+            continue
+        dependencies = graph.dependencies(file)
+        # A file that cannot be parsed hides its imports: check on any Python change.
+        if any(map(is_changed, dependencies.files)) or (
+            python_changed and not dependencies.complete
+        ):
+            found[reference] = None
+    return list(found)
 
 
-def _yaml_specs_under(directory: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
-        for name in sorted(files):
-            if Path(name).suffix.lower() in YAML_SUFFIXES and is_yaml_spec(Path(root, name)):
-                yield os.path.join(root, name)
+def _file_of(reference: str) -> str:
+    """``file.py:NAME`` -> ``file.py``; other paths as they are."""
+    if ":" in reference and is_python_reference(reference):
+        return reference.rsplit(":", 1)[0]
+    return reference
+
+
+def _python_spec_file(reference: str) -> Path | None:
+    if not is_python_reference(reference):
+        return None  # a directory or a YAML file
+    target = _file_of(reference)
+    if target.endswith(".py"):
+        return Path(target) if Path(target).is_file() else None
+    return module_file(Path.cwd(), target)  # pkg.mod:NAME is imported from here
 
 
 def check_specs(

@@ -118,6 +118,93 @@ def test_is_yaml_spec(tmp_path: Path, text: str, spec: bool) -> None:
     assert is_yaml_spec(path) is spec
 
 
+def changed_project(root: Path, files: dict[str, str]) -> None:
+    """A project configured with paths = ["models/net.py", "specs"]; root is the cwd."""
+    for name, text in {
+        "models/layers.py": "class Block: ...\n",
+        "models/unrelated.py": "x = 1\n",
+        "specs/a.yaml": GOOD,
+        "specs/b.yaml": GOOD,
+        ".github/workflows/ci.yaml": "on: push\njobs: {}\n",
+        **files,
+    }.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+CONFIGURED = ("models/net.py", "specs")
+
+
+def changed(*paths: str, configured: tuple[str, ...] = CONFIGURED, **kwargs: Any) -> list[str]:
+    return collect_specs(
+        paths, changed=True, configured=configured, project_root=Path.cwd(), **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["from layers import Block", "from .layers import Block", "import models.layers"],
+)
+def test_changed_checks_a_python_spec_when_a_file_it_imports_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    changed_project(tmp_path, {"models/net.py": f"{statement}\n"})
+    assert changed("models/layers.py") == ["models/net.py"]
+    assert changed("models/net.py") == ["models/net.py"]
+    assert changed(str(tmp_path / "models" / "layers.py")) == ["models/net.py"]  # resolved
+    assert changed("models/unrelated.py") == []
+    assert changed("specs/a.yaml") == ["specs/a.yaml"]  # the configured directory: not searched
+    assert changed(".github/workflows/ci.yaml") == []
+    assert changed("specs/b.yaml", "models/layers.py", "specs/a.yaml") == [
+        "specs/b.yaml",
+        "specs/a.yaml",
+        "models/net.py",
+    ]
+    assert changed("models/layers.py", configured=("models/net.py:Net",)) == ["models/net.py:Net"]
+    assert changed("models/layers.py", configured=()) == []  # Python runs only when configured
+    assert changed("models/layers.py", exclude=["models/net.py"]) == []
+    assert changed("specs/a.yaml", exclude=["specs/"]) == []
+
+
+def test_changed_follows_imports_transitively_and_ends_on_cycles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    changed_project(
+        tmp_path,
+        {
+            "models/net.py": "from layers import Block\n",
+            "models/layers.py": "import blocks\n",
+            "models/blocks.py": "import layers\nimport net\n",  # a cycle through net
+        },
+    )
+    assert changed("models/blocks.py") == ["models/net.py"]
+    assert changed("models/unrelated.py") == []
+
+
+def test_changed_a_module_reference_is_found_from_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    changed_project(
+        tmp_path, {"models/__init__.py": "", "models/net.py": "from .layers import B\n"}
+    )
+    assert changed("models/layers.py", configured=("models.net:Net",)) == ["models.net:Net"]
+    assert changed("models/unrelated.py", configured=("models.net:Net",)) == []
+
+
+def test_changed_an_unparsable_import_checks_the_spec_on_any_python_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    changed_project(tmp_path, {"models/net.py": "import layers\n", "models/layers.py": "def (\n"})
+    # what layers.py imports cannot be known: any Python change may matter
+    assert changed("models/unrelated.py") == ["models/net.py"]
+    assert changed("specs/a.yaml") == ["specs/a.yaml"]
+
+
 def test_a_file_that_cannot_be_checked_does_not_stop_the_others(cli: Cli, write: Write) -> None:
     wrong = write("wrong.yaml", WRONG)
     typo = write("typo.yaml", "input: {shape: [4]}\nmodel:\n  fc: Linaer\n")
@@ -130,7 +217,7 @@ def test_a_file_that_cannot_be_checked_does_not_stop_the_others(cli: Cli, write:
         "(Linear 4->8); in_features is 6 (fix: set in_features to 8: nn.Linear(8, 2), or change "
         "fc1's out_features to 6: nn.Linear(4, 6))",
         "absent.py: error[spec-error] no such file",
-        "linearcli: 4 specs checked: 1 error, 0 warnings, 2 not checked",
+        "linearcli: 4 specs checked: 3 errors, 0 warnings, 2 not checked",
     ]
 
 
@@ -167,7 +254,7 @@ def test_github_format(cli: Cli, write: Write, in_repo: Path) -> None:
         "to 8*30 = 240: nn.Linear(240, 5))"
     )
     assert lines[3] == "::error file=absent.yaml,title=linearcli spec-error::no such file"
-    assert lines[4] == "linearcli: 3 specs checked: 1 error, 1 warning, 1 not checked"
+    assert lines[4] == "linearcli: 3 specs checked: 2 errors, 1 warning, 1 not checked"
     assert result.exit_code == 2
 
 
