@@ -15,10 +15,10 @@ from torch import nn
 
 from linearcli import memory
 from linearcli.errors import BuildError, SpecError
-from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, RunOptions
+from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, MAX_SIZE, RunOptions
 from linearcli.pymodel import describe, import_from_cwd, load_python_model
 from linearcli.records import ROOT_NAME
-from linearcli.report import format_bytes
+from linearcli.report import format_bytes, format_shape
 from linearcli.spec import (
     INTEGER_DTYPES,
     LayerInit,
@@ -37,7 +37,7 @@ _DTYPES = {
     "int32": torch.int32,
 }
 _NN_PREFIXES = ("torch.nn.", "nn.")
-MAX_SIZE = 2**31
+MAX_VALUES = 2**62  # elements in one tensor; torch counts them in an int64
 
 
 @dataclass(frozen=True)
@@ -154,17 +154,38 @@ def _input_plan(
 ) -> list[tuple[tuple[int, ...], torch.dtype, int | None]]:
     """(full shape, dtype, high for integer ids) of each sample input."""
     if options.input_shapes:  # they replace the spec's whole input, its batch_size too
-        batch_size = options.batch_size or DEFAULT_BATCH_SIZE
-        return [((batch_size, *shape), dtype, None) for shape in options.input_shapes]
-    batch_size = options.batch_size or (spec.input and spec.input.batch_size) or DEFAULT_BATCH_SIZE
+        batch_size = options.made_batch_size
+        return [(_batch_shape(batch_size, shape), dtype, None) for shape in options.input_shapes]
+    batch_size = (
+        options.batch_size
+        or options.default_batch_size
+        or (spec.input and spec.input.batch_size)
+        or DEFAULT_BATCH_SIZE
+    )
     if spec.input is None:
         raise SpecError(
-            "no sample batch: add `input: {shape: [...]}` to the spec or pass --input-shape",
+            "no sample batch: add `input: {shape: [...]}` to the spec "
+            "(or give `linearcli inspect` an --input-shape)",
             path=spec.path,
         )
+    shape = _batch_shape(batch_size, spec.input.shape, spec.path)
     if spec.input.dtype in INTEGER_DTYPES:
-        return [((batch_size, *spec.input.shape), _DTYPES[spec.input.dtype], spec.input.high)]
-    return [((batch_size, *spec.input.shape), dtype, None)]
+        return [(shape, _DTYPES[spec.input.dtype], spec.input.high)]
+    return [(shape, dtype, None)]
+
+
+def _batch_shape(
+    batch_size: int, shape: tuple[int, ...], path: str | None = None
+) -> tuple[int, ...]:
+    """(batch, *shape), refused when no tensor can hold that many values (even on meta)."""
+    full = (batch_size, *shape)
+    if math.prod(full) > MAX_VALUES:
+        raise SpecError(
+            f"a sample batch of shape {format_shape(full)} has more than 2^62 values; "
+            "no tensor can hold it",
+            path=path,
+        )
+    return full
 
 
 def _sample(
@@ -317,8 +338,10 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
         """The meta model, at the dtype asked for, and a batch of --input-shape."""
         if options.dtype is not None:
             trial = trial.to(dtype=_DTYPES[options.dtype])  # on meta: free
-        batch_size = options.batch_size or DEFAULT_BATCH_SIZE
-        batch = sum(batch_size * math.prod(shape) for shape in options.input_shapes)
+        batch = sum(
+            math.prod(_batch_shape(options.made_batch_size, shape, spec.reference))
+            for shape in options.input_shapes
+        )
         needed = memory.model_bytes(trial) + batch * _float_dtype(trial).itemsize
         note = _over_budget(needed, options, device)
         if note is not None:
@@ -346,8 +369,9 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
         inputs = tuple(_to_run(t, device, dtype) for t in loaded.example_input)
     else:
         raise SpecError(
-            "no sample batch: pass --input-shape (e.g. -i 784) or define `example_input` "
-            "in the file",
+            "no sample batch: define `example_input` in the file, or give one sample's shape: "
+            f"`linearcli inspect {spec.reference} -i 784` or, for `linearcli check`, "
+            f'"{spec.path or spec.reference}" = [784] in [tool.linearcli.inputs]',
             path=location,
         )
     return Built(model=model, inputs=inputs, sources=loaded.sources, notes=tuple(notes))
@@ -361,9 +385,11 @@ def _float_dtype(model: nn.Module) -> torch.dtype:
 def _random_inputs(
     shapes: Iterable[tuple[int, ...]], options: RunOptions, dtype: torch.dtype, device: torch.device
 ) -> tuple[torch.Tensor, ...]:
-    batch_size = options.batch_size or DEFAULT_BATCH_SIZE
     generator = _generator(options)
-    return tuple(_sample((batch_size, *shape), dtype, None, device, generator) for shape in shapes)
+    return tuple(
+        _sample(_batch_shape(options.made_batch_size, shape), dtype, None, device, generator)
+        for shape in shapes
+    )
 
 
 def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

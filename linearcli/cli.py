@@ -10,20 +10,37 @@ import gc
 import json
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 
 from linearcli import __version__, output
 from linearcli.config import load_config
 from linearcli.errors import LinearcliError, SpecError
-from linearcli.options import DEVICE_CHOICES, RunOptions, parse_size
+from linearcli.lines import one_line
+from linearcli.options import RunOptions
+from linearcli.params import (
+    AllowImportsOption,
+    ArgOption,
+    BatchSizeOption,
+    CheckFormat,
+    DebugOption,
+    DeviceOption,
+    DTypeOption,
+    ExplainFormat,
+    InputShapeOption,
+    MaxMemoryOption,
+    OutputFormat,
+    SeedOption,
+    StrictOption,
+    export_option,
+    parse_count,
+    parse_seed,
+)
 from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -44,34 +61,20 @@ app = typer.Typer(
     ),
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
 err_console = Console(stderr=True, highlight=False)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-class CheckFormat(StrEnum):
-    text = "text"
-    github = "github"
-    json = "json"
-
-
-class ExplainFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class DType(StrEnum):
-    float32 = "float32"
-    float64 = "float64"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
+# Click's exceptions, from wherever this Typer takes Click (Typer 0.28 vendors its own).
+_click_errors: Any = sys.modules[typer.BadParameter.__module__]
+INSPECT_HELP = (
+    "Build the model, run one sample batch and show every nn.Linear.\n\n"
+    "A Python spec's model is the one named by FILE.py:NAME; else a module-level nn.Module "
+    "called `model`; else a function called `build_model`; else the only nn.Module subclass "
+    "the file defines. Its sample batch is --input-shape, else the file's `example_input` "
+    "(a tensor, a tuple of tensors, or a function returning one)."
+)
 
 
 def _version(value: bool) -> None:
@@ -92,93 +95,7 @@ def _root(
     """Inspect every nn.Linear in a PyTorch model."""
 
 
-def _parse_shape(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a shape such as 784 or 3,32,32") from None
-    if not shape or any(size <= 0 for size in shape):
-        raise typer.BadParameter(f"{text!r}: a shape is one or more positive integers")
-    return shape
-
-
-def _parse_arg(text: str) -> tuple[str, Any]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.isidentifier():
-        raise typer.BadParameter(f"{text!r} is not KEY=VALUE (e.g. --arg hidden=128)")
-    try:
-        return key, yaml.safe_load(value)
-    except yaml.YAMLError:
-        raise typer.BadParameter(f"{text!r}: VALUE is not a YAML value") from None
-
-
-DeviceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--device",
-        "-d",
-        metavar="DEVICE",
-        help=f"Where to build and run: {DEVICE_CHOICES}. Default: cpu.",
-        show_default=False,
-    ),
-]
-DTypeOption = Annotated[
-    DType | None,
-    typer.Option(
-        metavar="DTYPE",
-        help="float32, float64, float16 or bfloat16: parameters and float inputs. "
-        "Default: float32 for YAML specs, the model's own for Python specs.",
-        show_default=False,
-    ),
-]
-SeedOption = Annotated[
-    int | None,
-    typer.Option(
-        metavar="N",
-        help="Random seed: the same seed gives the same weights. Default: 0.",
-        show_default=False,
-    ),
-]
-BatchSizeOption = Annotated[
-    int | None,
-    typer.Option(
-        "--batch-size",
-        "-b",
-        min=1,
-        metavar="N",
-        help="Samples in the batch. Default: the spec's batch_size, else 2.",
-        show_default=False,
-    ),
-]
-StrictOption = Annotated[
-    bool | None,
-    typer.Option("--strict/--no-strict", help="Warnings fail too (exit 1).", show_default=False),
-]
-AllowImportsOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--allow-imports/--no-allow-imports",
-        help="Let YAML specs name layer types outside torch.nn (mypkg.blocks.Block): "
-        "importing them runs their code.",
-        show_default=False,
-    ),
-]
-MaxMemoryOption = Annotated[
-    str | None,
-    typer.Option(
-        "--max-memory",
-        metavar="SIZE",
-        help="Memory the model and its sample batch may take (8GB, 512MiB). Over it, the "
-        "model is inspected on the meta device instead. Default: half of what is available.",
-        show_default=False,
-    ),
-]
-DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
-]
-
-
-@app.command()
+@app.command(help=INSPECT_HELP)
 def inspect(
     spec: Annotated[
         str,
@@ -188,17 +105,7 @@ def inspect(
             show_default=False,
         ),
     ],
-    input_shape: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input-shape",
-            "-i",
-            metavar="SHAPE",
-            help="Shape of one sample, batch axis excluded (3,32,32). Repeat for several inputs. "
-            "Overrides the spec's input.",
-            show_default=False,
-        ),
-    ] = None,
+    input_shape: InputShapeOption = None,
     batch_size: BatchSizeOption = None,
     device: DeviceOption = None,
     dtype: DTypeOption = None,
@@ -207,42 +114,32 @@ def inspect(
         OutputFormat,
         typer.Option("--format", "-f", metavar="FORMAT", help="table, json or markdown."),
     ] = OutputFormat.table,
-    strict: StrictOption = None,
-    arg: Annotated[
-        list[str] | None,
+    depth: Annotated[
+        int | None,
         typer.Option(
-            "--arg",
-            metavar="KEY=VALUE",
-            help="Keyword argument for a Python spec's class or factory; VALUE is read as "
-            "YAML (128, 0.5, true, relu). Repeatable.",
+            "--depth",
+            metavar="N",
+            parser=parse_count,
+            help="Show layers N name levels deep at most; deeper ones are summed into their "
+            "ancestor's row (like torchinfo's depth). Table and Markdown only.",
             show_default=False,
         ),
     ] = None,
+    expand: Annotated[
+        bool,
+        typer.Option(
+            "--expand",
+            help="Show every layer of repeated identical blocks instead of one folded group.",
+        ),
+    ] = False,
+    strict: StrictOption = None,
+    arg: ArgOption = None,
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
-    export_svg: Annotated[
-        Path | None,
-        typer.Option(
-            "--export-svg",
-            metavar="PATH",
-            help="Also write the table as an SVG image (not when the spec cannot be checked).",
-            show_default=False,
-        ),
-    ] = None,
-    export_html: Annotated[
-        Path | None,
-        typer.Option(
-            "--export-html",
-            metavar="PATH",
-            help="Also write the table as an HTML page (not when the spec cannot be checked).",
-            show_default=False,
-        ),
-    ] = None,
+    export_svg: Annotated[Path | None, export_option("SVG")] = None,
+    export_html: Annotated[Path | None, export_option("HTML")] = None,
     debug: DebugOption = False,
 ) -> None:
-    """Build the model, run one sample batch and show every nn.Linear."""
-    input_shapes = tuple(_parse_shape(s) for s in input_shape or ())
-    model_args = dict(_parse_arg(a) for a in arg or ())
     json_output = output_format is OutputFormat.json
     with _exit_codes(debug=debug, json_errors=json_output):
         exports = [
@@ -257,10 +154,10 @@ def inspect(
             dtype=dtype.value if dtype else None,
             seed=seed,
             batch_size=batch_size,
-            input_shapes=input_shapes,
-            model_args=model_args,
+            input_shapes=tuple(input_shape or ()),
+            model_args=dict(arg or ()),
             allow_imports=allow_imports,
-            max_memory=_size(max_memory),
+            max_memory=max_memory,
         )
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
@@ -271,11 +168,12 @@ def inspect(
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
-            sys.stdout.write(render_markdown(report))
+            sys.stdout.write(render_markdown(report, depth=depth, expand=expand))
         else:
-            Console().print(render_table(report))
+            output.print_renderable(render_table(report, depth=depth, expand=expand))
         for path, kind in exports:
-            output.export(render_table(report), path, kind, title=f"linearcli inspect {spec}")
+            table = render_table(report, depth=depth, expand=expand)
+            output.export(table, path, kind, title=f"linearcli inspect {spec}")
     failed = report.failed(strict=config.is_strict(strict))
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -288,7 +186,7 @@ def check(
             metavar="PATH...",
             help="Spec files and directories. A directory is searched for YAML specs (YAML "
             "files with a top-level model: key); Python specs run only when named here or "
-            "in [tool.linearcli] paths. Default: the configured paths, else the current "
+            "in \\[tool.linearcli] paths. Default: the configured paths, else the current "
             "directory.",
             show_default=False,
         ),
@@ -304,6 +202,25 @@ def check(
     strict: StrictOption = None,
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="PATTERN",
+            help="Skip what this gitignore-style pattern matches (drafts/, *.wip.yaml), named "
+            "files too. Repeatable; added to \\[tool.linearcli] exclude.",
+            show_default=False,
+        ),
+    ] = None,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="The PATHs are files that changed (as pre-commit passes them): check the YAML "
+            "specs among them and each Python spec in \\[tool.linearcli] paths that is one of "
+            "them or imports one of them.",
+        ),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Check many specs in one run, linter style: one line per finding, then a summary."""
@@ -312,7 +229,14 @@ def check(
         from linearcli.check import check_specs, collect_specs
         from linearcli.lines import render_check_github, render_check_json, render_check_text
 
-        specs = collect_specs(paths or config.paths or ["."])
+        specs = collect_specs(
+            paths or config.paths or ["."],
+            exclude=exclude or (),
+            config_exclude=config.exclude,
+            changed=changed,
+            configured=config.paths,
+            project_root=config.root,
+        )
 
         def options_for(reference: str) -> RunOptions:
             return config.run_options(
@@ -322,10 +246,9 @@ def check(
                 seed=seed,
                 batch_size=batch_size,
                 allow_imports=allow_imports,
-                max_memory=budget,
+                max_memory=max_memory,
             )
 
-        budget = _size(max_memory)
         with output.progress(
             err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
         ):
@@ -345,13 +268,18 @@ def check(
 @app.command()
 def explain(
     in_features: Annotated[
-        int, typer.Argument(metavar="IN", min=1, help="in_features.", show_default=False)
+        int,
+        typer.Argument(metavar="IN", parser=parse_count, help="in_features.", show_default=False),
     ],
     out_features: Annotated[
-        int, typer.Argument(metavar="OUT", min=1, help="out_features.", show_default=False)
+        int,
+        typer.Argument(metavar="OUT", parser=parse_count, help="out_features.", show_default=False),
     ],
     batch: Annotated[
-        int, typer.Option("--batch", min=1, metavar="N", help="Samples in the random input.")
+        int,
+        typer.Option(
+            "--batch", metavar="N", parser=parse_count, help="Samples in the random input."
+        ),
     ] = 2,
     input_json: Annotated[
         str | None,
@@ -366,7 +294,9 @@ def explain(
     no_bias: Annotated[
         bool, typer.Option("--no-bias", help="nn.Linear(IN, OUT, bias=False).")
     ] = False,
-    seed: Annotated[int, typer.Option(metavar="N", help="Random seed for W, b and x.")] = 0,
+    seed: Annotated[
+        int, typer.Option(metavar="N", parser=parse_seed, help="Random seed for W, b and x.")
+    ] = 0,
     output_format: Annotated[
         ExplainFormat, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = ExplainFormat.table,
@@ -409,15 +339,6 @@ def _say_notes(spec: str, report: Report, *, debug: bool) -> None:
             sys.stderr.write(diagnostic.traceback)
 
 
-def _size(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--max-memory'") from None
-
-
 @contextmanager
 def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
     """The one place that turns an outcome into an exit code."""
@@ -444,6 +365,37 @@ def _exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_BUG) from None
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run linearcli with these arguments (default: the command line); return the exit code.
+
+    A usage error (an unknown option, a bad value) is one line on stderr and exit 2, like
+    every other "could not check"; Click's own handling would print a boxed usage page.
+    """
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="linearcli",
+            standalone_mode=False,
+        )
+    except _click_errors.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `linearcli` alone: Typer showed help
+            return EXIT_NOT_CHECKED
+        where = exc.ctx.command_path if exc.ctx is not None else "linearcli"
+        hint = f" (see {where} --help)"
+        err_console.print(
+            f"{where}: error: {one_line(exc.format_message())}{hint}", markup=False, soft_wrap=True
+        )
+        return EXIT_NOT_CHECKED
+    except _click_errors.ClickException as exc:
+        err_console.print(f"linearcli: error: {one_line(exc.format_message())}", markup=False)
+        return int(exc.exit_code)
+    except (typer.Abort, getattr(_click_errors, "Abort", typer.Abort)):
+        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
+        return EXIT_INTERRUPTED
+    return code if isinstance(code, int) else EXIT_OK
+
+
 def main() -> None:
     # One short process: the cyclic garbage collector's full passes over the objects
     # torch creates on import cost about 0.3 s a run, and reference counting frees what
@@ -455,6 +407,7 @@ def main() -> None:
     sys.stdout = output.safe_stream(sys.stdout)
     sys.stderr = output.safe_stream(sys.stderr)
     try:
-        app(prog_name="linearcli")
+        code = run()
     finally:
         gc.freeze()
+    sys.exit(code)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linearcli.errors import SpecError
-from linearcli.options import RunOptions, parse_size
+from linearcli.options import MAX_SEED, MAX_SIZE, RunOptions, parse_size
 from linearcli.spec import FLOAT_DTYPES
 
 KEYS = (
@@ -25,6 +25,7 @@ KEYS = (
     "allow-imports",
     "max-memory",
     "paths",
+    "exclude",
     "inputs",
 )
 Shapes = tuple[tuple[int, ...], ...]
@@ -41,6 +42,8 @@ class Config:
     allow_imports: bool | None = None
     max_memory: int | None = None
     paths: tuple[str, ...] = ()  # as the user would type them from the current directory
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to ``root``
+    root: Path | None = None  # the directory of the pyproject.toml
     inputs: Mapping[str, Shapes] = field(default_factory=dict)  # resolved path -> shapes
 
     def run_options(
@@ -61,7 +64,8 @@ class Config:
             device=device or self.device or RunOptions.device,
             dtype=dtype or self.dtype,
             seed=_first(seed, self.seed, RunOptions.seed),
-            batch_size=batch_size or self.batch_size,
+            batch_size=batch_size,
+            default_batch_size=self.batch_size,
             input_shapes=input_shapes or self.inputs_for(reference),
             model_args=model_args or {},
             allow_imports=_first(allow_imports, self.allow_imports, False),
@@ -122,12 +126,19 @@ def load_config(start: Path | None = None) -> Config:
         path=shown,
         device=get("device", str),
         dtype=get("dtype", str, lambda v: v in FLOAT_DTYPES, f"one of {', '.join(FLOAT_DTYPES)}"),
-        seed=get("seed", int),
-        batch_size=get("batch-size", int, lambda v: v > 0, "a positive integer"),
+        seed=get("seed", int, lambda v: 0 <= v <= MAX_SEED, "a whole number from 0 to 2^64 - 1"),
+        batch_size=get(
+            "batch-size", int, lambda v: 0 < v <= MAX_SIZE, f"a positive integer up to {MAX_SIZE:,}"
+        ),
         strict=get("strict", bool, None, "true or false"),
         allow_imports=get("allow-imports", bool, None, "true or false"),
         max_memory=_max_memory(table.get("max-memory"), shown),
         paths=tuple(_shown(base / p) for p in paths or ()),
+        exclude=tuple(
+            get("exclude", list, lambda v: all(isinstance(p, str) for p in v), "a list of patterns")
+            or ()
+        ),
+        root=base,
         inputs={
             str((base / name).resolve()): _shapes(name, value, shown)
             for name, value in (inputs or {}).items()

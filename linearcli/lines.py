@@ -6,11 +6,24 @@ Never prints: every function returns text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 from linearcli.report import CheckResult, Diagnostic, FileResult, Report, SpecFailure
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """Text on one line: line breaks become "; ", other control characters visible (\\x1b).
+
+    A finding's message can hold an exception's text, which can hold anything; in linter
+    output a line is a finding, so a message never starts a line of its own.
+    """
+    joined = _LINE_BREAKS.sub("; ", text.strip()).replace("\t", " ")
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", joined)
 
 
 def finding_lines(report: Report, spec: str) -> Iterator[str]:
@@ -18,11 +31,11 @@ def finding_lines(report: Report, spec: str) -> Iterator[str]:
     for d in report.diagnostics:
         layer = f" {d.layer}:" if d.layer is not None else ""
         fix = f" (fix: {d.fix})" if d.fix else ""
-        yield f"{d.source or spec}: {d.severity}[{d.code}]{layer} {d.message}{fix}"
+        yield one_line(f"{d.source or spec}: {d.severity}[{d.code}]{layer} {d.message}{fix}")
 
 
 def failure_line(spec: str, failure: SpecFailure) -> str:
-    return f"{failure.source or spec}: error[{failure.code}] {failure.message}"
+    return one_line(f"{failure.source or spec}: error[{failure.code}] {failure.message}")
 
 
 def render_check_text(result: CheckResult) -> str:
@@ -38,7 +51,11 @@ def _file_lines(file: FileResult) -> Iterator[str]:
 
 
 def check_summary(result: CheckResult) -> str:
-    """linearcli: 3 specs checked: 2 errors, 1 warning, 1 not checked."""
+    """linearcli: 3 specs checked: 2 errors, 1 warning, 1 not checked.
+
+    A spec that could not be checked (invalid YAML, a model that cannot be built) is an
+    error in that file, and is counted with the errors as well as on its own.
+    """
     specs = len(result.files)
     parts = [
         _plural(result.count("error"), "error"),
@@ -76,7 +93,7 @@ def _github(severity: str, location: str, code: str, message: str) -> str:
         path, line = location, ""
     properties = f"file={_property(path)}" + (f",line={line}" if line else "")
     properties += f",title={_property(f'linearcli {code}')}"
-    return f"::{_GITHUB_LEVEL[severity]} {properties}::{_data(message)}"
+    return f"::{_GITHUB_LEVEL[severity]} {properties}::{_data(one_line(message))}"
 
 
 def _with_fix(d: Diagnostic) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 DEVICE_CHOICES = "cpu, cuda, cuda:N, meta or auto"
 DEFAULT_BATCH_SIZE = 2
+MAX_SIZE = 2**31  # the largest size linearcli accepts for any one axis or layer argument
+MAX_SEED = 2**64 - 1  # what torch.manual_seed accepts
 
 
 @dataclass(frozen=True)
@@ -15,13 +18,22 @@ class RunOptions:
     device: str = "cpu"
     dtype: str | None = None  # None: float32 for YAML specs, the model's own for Python
     seed: int = 0
-    batch_size: int | None = None  # None: the spec's, else DEFAULT_BATCH_SIZE
+    batch_size: int | None = None  # --batch-size; None: the spec's, else DEFAULT_BATCH_SIZE
+    # [tool.linearcli] batch-size: like --batch-size wherever linearcli makes the sample
+    # batch, but a Python spec's example_input, which fixes its own batch, keeps it.
+    default_batch_size: int | None = None
     input_shapes: tuple[tuple[int, ...], ...] = ()  # per sample; overrides the spec's
     model_args: Mapping[str, Any] = field(default_factory=dict)  # --arg KEY=VALUE
     allow_imports: bool = False  # YAML layer types outside torch.nn, by dotted path
     max_memory: int | None = None  # bytes; None: half of what is available
 
+    @property
+    def made_batch_size(self) -> int:
+        """The batch size wherever linearcli makes the sample batch itself."""
+        return self.batch_size or self.default_batch_size or DEFAULT_BATCH_SIZE
 
+
+_MAX_BYTES = 2**60
 _UNITS = {
     "": 1,
     "b": 1,
@@ -41,14 +53,20 @@ _UNITS = {
 
 
 def parse_size(text: str) -> int:
-    """'8GB' (10^9), '8GiB' (2^30), '512MB', '1.5G', '1000000' -> bytes."""
-    cleaned = text.strip().lower().replace(" ", "")
+    """'8GB' (10^9), '8GiB' (2^30), '512MB', '1.5G', '1000000' -> bytes (at least one)."""
+    cleaned = text.strip().lower().replace(" ", "").replace("_", "")
     number = cleaned.rstrip("kmgtib")
     unit = cleaned[len(number) :]
+    problem = f"{text!r} is not a size such as 8GB, 512MiB or 1000000"
     try:
         value = float(number)
     except ValueError:
-        raise ValueError(f"{text!r} is not a size such as 8GB, 512MiB or 1000000") from None
-    if unit not in _UNITS or value <= 0:
-        raise ValueError(f"{text!r} is not a size such as 8GB, 512MiB or 1000000")
-    return int(value * _UNITS[unit])
+        raise ValueError(problem) from None
+    if unit not in _UNITS or not math.isfinite(value):
+        raise ValueError(problem)
+    size = value * _UNITS[unit]
+    if size < 1:
+        raise ValueError(f"{text!r}: a memory budget is at least 1 byte")
+    if size > _MAX_BYTES:
+        raise ValueError(f"{text!r}: more memory than any machine has (the limit is 1 EiB)")
+    return int(size)

@@ -5,8 +5,12 @@ Every function here does I/O on purpose; the renderers in render.py never do.
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
+import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,12 +25,38 @@ from linearcli.render import ASCII_FALLBACKS
 
 EXPORT_WIDTH = 120
 PROGRESS_DELAY_S = 1.0
+# The end of a line: spaces and the style codes among them (a padded bold header cell).
+_LINE_END = re.compile(r"(?: |\x1b\[[0-9;]*m)+$", re.MULTILINE)
+# Rich's own page template has no <title>; this one does, and nothing else of note.
+_HTML_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<title>{title}</title>
+<style>
+{{stylesheet}}
+body {{{{
+    color: {{foreground}};
+    background-color: {{background}};
+}}}}
+</style>
+</head>
+<body>
+<pre style="font-family:Menlo,'DejaVu Sans Mono',consolas,monospace">
+<code style="font-family:inherit">{{code}}</code></pre>
+</body>
+</html>
+"""
 
 
 @contextmanager
 def progress(console: Console, text: str) -> Iterator[None]:
-    """A spinner on stderr, only on a terminal, and only once the work has taken a second."""
-    if not console.is_terminal:
+    """A spinner on stderr, only on an interactive terminal, once the work has taken a second.
+
+    Asked of the stream itself: FORCE_COLOR makes Rich treat a log file as a terminal,
+    and a spinner there is dozens of frames of cursor codes.
+    """
+    if not _is_a_terminal(console.file):
         yield
         return
     status = console.status(text, spinner="dots")
@@ -38,6 +68,22 @@ def progress(console: Console, text: str) -> Iterator[None]:
         timer.cancel()
         timer.join()  # so it cannot start after the stop below
         status.stop()
+
+
+def _is_a_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def print_renderable(renderable: Any) -> None:
+    """Print to stdout without the spaces Rich pads every table line with to its end."""
+    console = Console()
+    with console.capture() as captured:
+        console.print(renderable)
+    text = _LINE_END.sub(lambda end: end.group().replace(" ", ""), captured.get())
+    sys.stdout.write(text)
 
 
 def refuse_to_overwrite_the_spec(export: Path, spec: str) -> None:
@@ -52,7 +98,10 @@ def export(renderable: Any, path: Path, kind: str, *, title: str) -> None:
     """Rich's console export of the table, as SVG or HTML."""
     console = Console(record=True, width=EXPORT_WIDTH, file=io.StringIO(), color_system="truecolor")
     console.print(renderable)
-    text = console.export_svg(title=title) if kind == "svg" else console.export_html()
+    if kind == "svg":
+        text = console.export_svg(title=title)
+    else:
+        text = console.export_html(code_format=_HTML_PAGE.format(title=html.escape(title)))
     try:
         write_atomically(path, text)
     except OSError as exc:
@@ -63,17 +112,31 @@ def export(renderable: Any, path: Path, kind: str, *, title: str) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Into a temporary file beside it, then renamed: never a half-written file."""
+    """Into a temporary file beside it, then renamed: never a half-written file.
+
+    The file ends with the permissions it had, or, new, those any new file gets here
+    (the umask's): mkstemp's private 0600 is for the temporary file only.
+    """
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _Transliterating:

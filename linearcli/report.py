@@ -242,7 +242,9 @@ class CheckResult:
         return max((f.exit_code(strict=self.strict) for f in self.files), default=0)
 
     def count(self, severity: Severity) -> int:
-        return sum(f.report.count(severity) for f in self.files if f.report is not None)
+        """Findings of this severity; a spec that could not be checked is one error too."""
+        findings = sum(f.report.count(severity) for f in self.files if f.report is not None)
+        return findings + (self.not_checked if severity == "error" else 0)
 
     @property
     def not_checked(self) -> int:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from linearcli.cli import app
+from linearcli.cli import run as run_linearcli
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -69,15 +70,19 @@ class Result:
 
 @pytest.fixture
 def cli() -> Callable[..., Result]:
-    """cli("inspect", "x.yaml", ...) runs linearcli in-process."""
+    """cli("inspect", "x.yaml", ...) runs linearcli in-process, as its console script does."""
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:
-        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
-        if "--debug" not in args and result.exit_code != 3:
+        with runner.isolation(env=env) as (stdout, stderr, _):
+            exit_code = run_linearcli(list(args))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+        if "--debug" not in args and exit_code != 3:
             # Whatever a test feeds it, linearcli never answers with a traceback.
-            assert "Traceback" not in result.stderr, result.stderr
-        return Result(result.exit_code, result.stdout, result.stderr)
+            assert "Traceback" not in err, err
+        return Result(exit_code, out, err)
 
     return run
 

@@ -321,7 +321,9 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
             "model = __import__('torch').nn.Linear(2, 2)\n",
             "",
             SpecError,
-            "no sample batch: pass --input-shape",
+            "no sample batch: define `example_input` in the file, or give one sample's shape: "
+            r"`linearcli inspect .*spec.py -i 784` or, for `linearcli check`, "
+            r'".*spec.py" = \[784\] in \[tool.linearcli.inputs\]',
             None,
             id="no-input",
         ),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -125,20 +127,73 @@ def test_several_input_shapes(cli: Cli, write: Write) -> None:
         pytest.param(["-i", "3,a"], "'3,a' is not a shape", id="shape-text"),
         pytest.param(["-i", "3,0"], "a shape is one or more positive integers", id="shape-zero"),
         pytest.param(
-            ["-b", "0"],
-            "'--batch-size' / '-b': 0 is not in the range x>=1",
-            id="batch-zero",
+            ["-b", "0"], "'--batch-size' / '-b': '0': it must be at least 1", id="batch-zero"
         ),
         pytest.param(["--dtype", "int8"], "'int8' is not one of", id="dtype"),
         pytest.param(["--format", "xml"], "'xml' is not one of", id="format"),
         pytest.param(["--arg", "novalue"], "'novalue' is not KEY=VALUE", id="arg"),
-        pytest.param(["--seed", "x"], "'--seed': 'x' is not a valid int", id="seed"),
+        pytest.param(["--seed", "x"], "'--seed': 'x' is not a whole number", id="seed"),
+        pytest.param(
+            ["--seed", str(2**64)],
+            f"'--seed': '{2**64}': a seed is a whole number from 0 to 2^64 - 1",
+            id="seed-past-int64",
+        ),
+        pytest.param(
+            ["--max-memory", "lots"],
+            "'--max-memory': 'lots' is not a size such as 8GB, 512MiB or 1000000",
+            id="memory-text",
+        ),
+        pytest.param(
+            ["--max-memory", "0"], "'--max-memory': '0': a memory budget is at least 1 byte", id="0"
+        ),
+        pytest.param(
+            ["--max-memory", "-1"], "'--max-memory': '-1': a memory budget is at least 1", id="-1"
+        ),
+        pytest.param(["--max-memory", "inf"], "'inf' is not a size", id="memory-inf"),
+        pytest.param(
+            ["-i", str(2**70)], f"'{2**70}': a size is at most 2^31 = 2,147,483,648", id="2**70"
+        ),
+        pytest.param(["-b", str(2**70)], "is beyond any real size", id="batch-2**70"),
+        pytest.param(["--depth", "0"], "'--depth': '0': it must be at least 1", id="depth"),
+        pytest.param(["--export-svg", "."], "'.' is a directory", id="export-dir"),
+        pytest.param(["--device", ""], "'' is not a device", id="device-empty"),
+        pytest.param(["--nonsense"], "No such option: --nonsense", id="unknown-option"),
     ],
 )
 def test_bad_option_values_exit_2(cli: Cli, args: list[str], message: str) -> None:
     result = cli("inspect", "specs/mlp.yaml", *args)
     assert result.exit_code == 2
-    assert message in " ".join(result.stderr.replace("│", " ").split())  # unboxed, unwrapped
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()  # one line, no box, no usage page
+    assert line.startswith("linearcli inspect: error: ")
+    assert message in line
+    assert line.endswith("(see linearcli inspect --help)")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_a_bad_memory_budget_is_a_usage_error_not_a_bug(cli: Cli, command: str) -> None:
+    for value in ("lots", "0", "-1"):
+        result = cli(command, "specs/mlp.yaml", "--max-memory", value)
+        assert result.exit_code == 2, result.stderr
+        assert "internal error" not in result.stderr
+        assert f"'{value}'" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_batch_no_tensor_can_hold_is_refused(cli: Cli) -> None:
+    size = str(2**31)
+    result = cli("inspect", "specs/mlp.yaml", "-i", f"{size},{size}", "-b", size)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "linearcli: error: a sample batch of shape (2147483648, 2147483648, 2147483648) "
+        "has more than 2^62 values; no tensor can hold it\n"
+    )
+
+
+def test_dash_h_is_help(cli: Cli) -> None:
+    for command in ((), ("inspect",), ("check",), ("explain",), ("schema",)):
+        short, long = cli(*command, "-h"), cli(*command, "--help")
+        assert short.exit_code == long.exit_code == 0
+        assert short.stdout == long.stdout and "Usage: linearcli" in short.stdout
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
@@ -330,6 +385,11 @@ def test_version_and_help(cli: Cli) -> None:
     ):
         assert option in help_text
     assert "cpu, cuda, cuda:N, meta or auto" in help_text
+    assert "a module-level nn.Module called `model`; else a function called `build_model`" in (
+        help_text
+    )
+    check_help = " ".join(cli("check", "--help").stdout.replace("│", " ").split())
+    assert "named here or in [tool.linearcli] paths" in check_help  # not eaten as markup
 
 
 # Real processes ------------------------------------------------------------------------
@@ -350,6 +410,7 @@ def test_console_script_and_module_print_the_same_table() -> None:
     assert as_script.stdout == as_module.stdout
     assert "\x1b[" not in as_script.stdout and as_script.stderr == ""
     assert "200,960" in as_script.stdout
+    assert [line for line in as_script.stdout.splitlines() if line != line.rstrip()] == []
 
 
 def test_json_pipes_cleanly_with_nothing_on_stderr() -> None:
@@ -366,6 +427,8 @@ def test_colour_on_a_terminal_and_none_with_no_color() -> None:
     argv = (sys.executable, "-m", "linearcli", "inspect", "specs/mlp.yaml")
     coloured = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert "\x1b[32mok" in coloured.stdout  # the status is green on a terminal
+    padded = re.compile(r" +(?:\x1b\[[0-9;]*m)*$")
+    assert [line for line in coloured.stdout.splitlines() if padded.search(line)] == []
     plain = subprocess.run(
         argv, capture_output=True, text=True, cwd=ROOT, env={**env, "NO_COLOR": "1"}, timeout=120
     )
@@ -412,6 +475,27 @@ def test_a_terminal_that_is_not_utf8_gets_ascii_not_a_crash(encoding: str, in_re
         env=env,
     ).stdout.decode("ascii")
     assert "y = x W^T + b" in explained and "ok the module returned" in explained
+
+
+def test_exports_get_the_permissions_of_any_new_file_and_keep_an_old_ones(
+    cli: Cli, tmp_path: Path
+) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        new, kept = tmp_path / "new.html", tmp_path / "kept.svg"
+        kept.write_text("older")
+        kept.chmod(0o640)
+        result = cli(
+            "inspect", "specs/mlp.yaml", "--export-html", str(new), "--export-svg", str(kept)
+        )
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644  # not mkstemp's 0600
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    page = new.read_text()
+    assert "<title>linearcli inspect specs/mlp.yaml</title>" in page
+    assert "200,960" in page
 
 
 def test_exports_are_written_whole(cli: Cli, tmp_path: Path) -> None:
@@ -471,10 +555,24 @@ def test_progress_shows_on_a_terminal_only_after_a_second(monkeypatch: pytest.Mo
 
     from linearcli import output
 
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool) -> None:
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
     monkeypatch.setattr(output, "PROGRESS_DELAY_S", 0.2)
-    for terminal, work_s, shown in ((True, 0.6, True), (True, 0.0, False), (False, 0.6, False)):
-        out = io.StringIO()
-        console = Console(file=out, force_terminal=terminal, width=80)
+    # (a real terminal, Rich told it is one as FORCE_COLOR does, work, shown)
+    for tty, forced, work_s, shown in (
+        (True, True, 0.6, True),
+        (True, True, 0.0, False),
+        (False, False, 0.6, False),
+        (False, True, 0.6, False),  # FORCE_COLOR=1 with stderr sent to a log file
+    ):
+        out = Stream(tty)
+        console = Console(file=out, force_terminal=forced, width=80)
         with output.progress(console, "inspecting specs/mlp.yaml"):
             time.sleep(work_s)
         assert ("inspecting specs/mlp.yaml" in out.getvalue()) is shown

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 from linearcli.config import Config, find_config, load_config
 from linearcli.errors import SpecError
 from linearcli.options import RunOptions
+
+from .conftest import Result
 
 
 def write_config(directory: Path, body: str) -> Path:
@@ -72,10 +75,32 @@ def test_every_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         device="meta",
         dtype="float64",
         seed=7,
-        batch_size=4,
+        default_batch_size=4,
         input_shapes=((3, 32, 32),),
         allow_imports=True,
     )
+
+
+def test_a_configured_batch_size_leaves_example_input_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Result]
+) -> None:
+    write_config(tmp_path, "[tool.linearcli]\nbatch-size = 8\n")
+    (tmp_path / "net.py").write_text(
+        "import torch\nfrom torch import nn\n\nmodel = nn.Linear(4, 2)\n"
+        "example_input = torch.zeros(3, 4)\n"
+    )
+    (tmp_path / "mlp.yaml").write_text(
+        "input: {shape: [4], batch_size: 5}\nmodel:\n  fc: {Linear: [4, 2]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    python = cli("inspect", "net.py", "-f", "json")
+    assert python.exit_code == 0, python.stderr
+    assert python.json()["inputs"] == [[3, 4]]  # example_input's own batch
+    assert cli("inspect", "mlp.yaml", "-f", "json").json()["inputs"] == [[8, 4]]
+    assert cli("inspect", "net.py", "-i", "4", "-f", "json").json()["inputs"] == [[8, 4]]
+    flagged = cli("inspect", "net.py", "--batch-size", "6")  # typed, so it must be heard
+    assert flagged.exit_code == 2
+    assert "--batch-size needs --input-shape" in flagged.stderr
 
 
 def test_flags_override_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,8 +130,23 @@ def test_config_paths_are_relative_to_the_config_file(
             "unknown keys in [tool.linearcli]: devices, strictt",
             id="unknown",
         ),
-        pytest.param("[tool.linearcli]\nseed = 'x'\n", "seed must be int", id="seed"),
-        pytest.param("[tool.linearcli]\nseed = true\n", "seed must be int", id="seed-bool"),
+        pytest.param(
+            "[tool.linearcli]\nseed = 'x'\n", "seed must be a whole number from 0", id="seed"
+        ),
+        pytest.param(
+            "[tool.linearcli]\nseed = true\n", "seed must be a whole number from 0", id="seed-bool"
+        ),
+        pytest.param(
+            "[tool.linearcli]\nseed = -1\n", "seed must be a whole number from 0", id="seed-neg"
+        ),
+        pytest.param(
+            f"[tool.linearcli]\nbatch-size = {2**40}\n",
+            "batch-size must be a positive integer up to 2,147,483,648",
+            id="batch-huge",
+        ),
+        pytest.param(
+            "[tool.linearcli]\nexclude = 'x'\n", "exclude must be a list of patterns", id="exclude"
+        ),
         pytest.param(
             "[tool.linearcli]\nbatch-size = 0\n",
             "batch-size must be a positive integer",

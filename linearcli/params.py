@@ -1,0 +1,230 @@
+"""The CLI's options: their types, help and parsers, shared by the commands in cli.py.
+
+Every value is parsed here, before a command runs, so a bad value is a usage error
+(exit 2, one line) whatever it is: text, zero, a negative, a number past int64, a NUL.
+The messages are linearcli's own, not a library's, so they stay put across versions.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
+
+import typer
+import yaml
+
+from linearcli.options import DEVICE_CHOICES, MAX_SEED, MAX_SIZE, parse_size
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    github = "github"
+    json = "json"
+
+
+class ExplainFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class DType(StrEnum):
+    float32 = "float32"
+    float64 = "float64"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+
+
+_DEVICE = re.compile(r"[a-z][a-z0-9_]*(:[0-9]{1,4})?")
+
+
+class SampleShape(tuple[int, ...]):
+    """One sample's shape from --input-shape (a class of its own: Typer takes no tuple[int])."""
+
+
+class ModelArg(NamedTuple):
+    """KEY=VALUE from --arg."""
+
+    key: str
+    value: Any
+
+
+def parse_count(text: str | int, *, at_most: int = MAX_SIZE) -> int:
+    """A positive integer no larger than any real size: 2, 128, 1_000."""
+    text = str(text)  # a default arrives as an int
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise typer.BadParameter(f"{text!r}: it must be at least 1")
+    if value > at_most:
+        raise typer.BadParameter(f"{text!r} is beyond any real size (the limit is {at_most:,})")
+    return value
+
+
+def parse_seed(text: str | int) -> int:
+    text = str(text)  # a default arrives as an int
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise typer.BadParameter(f"{text!r}: a seed is a whole number from 0 to 2^64 - 1")
+    return value
+
+
+def parse_shape(text: str) -> SampleShape:
+    """One sample's shape: 784, 3,32,32 or 3x32x32."""
+    parts = [part.strip() for part in text.replace("x", ",").split(",")]
+    if not text.strip() or not all(part.isdigit() for part in parts):
+        raise typer.BadParameter(f"{text!r} is not a shape such as 784 or 3,32,32")
+    shape = tuple(int(part) for part in parts)
+    if any(size <= 0 for size in shape):
+        raise typer.BadParameter(f"{text!r}: a shape is one or more positive integers")
+    if any(size > MAX_SIZE for size in shape):
+        raise typer.BadParameter(f"{text!r}: a size is at most 2^31 = {MAX_SIZE:,}")
+    return SampleShape(shape)
+
+
+def parse_arg(text: str) -> ModelArg:
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise typer.BadParameter(f"{text!r} is not KEY=VALUE (e.g. --arg hidden=128)")
+    try:
+        return ModelArg(key, yaml.safe_load(value))
+    except yaml.YAMLError:
+        raise typer.BadParameter(f"{text!r}: VALUE is not a YAML value") from None
+
+
+def parse_memory(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def parse_device(text: str) -> str:
+    """The spelling only; whether the machine has that device is build's question."""
+    if not _DEVICE.fullmatch(text.strip()):
+        raise typer.BadParameter(f"{text!r} is not a device: expected {DEVICE_CHOICES}")
+    return text.strip()
+
+
+def parse_export_path(text: str) -> Path:
+    if not text or "\0" in text:
+        raise typer.BadParameter(f"{text!r} is not a file name")
+    path = Path(text)
+    if path.is_dir():
+        raise typer.BadParameter(f"{text!r} is a directory; name the file to write")
+    return path
+
+
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        "-d",
+        metavar="DEVICE",
+        parser=parse_device,
+        help=f"Where to build and run: {DEVICE_CHOICES}. Default: cpu.",
+        show_default=False,
+    ),
+]
+DTypeOption = Annotated[
+    DType | None,
+    typer.Option(
+        metavar="DTYPE",
+        help="float32, float64, float16 or bfloat16: parameters and float inputs. "
+        "Default: float32 for YAML specs, the model's own for Python specs.",
+        show_default=False,
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="N",
+        parser=parse_seed,
+        help="Random seed, 0 to 2^64 - 1: the same seed gives the same weights. Default: 0.",
+        show_default=False,
+    ),
+]
+BatchSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        "-b",
+        metavar="N",
+        parser=parse_count,
+        help="Samples in the batch. Default: the spec's batch_size, else 2.",
+        show_default=False,
+    ),
+]
+StrictOption = Annotated[
+    bool | None,
+    typer.Option("--strict/--no-strict", help="Warnings fail too (exit 1).", show_default=False),
+]
+AllowImportsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--allow-imports/--no-allow-imports",
+        help="Let YAML specs name layer types outside torch.nn (mypkg.blocks.Block): "
+        "importing them runs their code.",
+        show_default=False,
+    ),
+]
+MaxMemoryOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        parser=parse_memory,
+        help="Memory the model and its sample batch may take (8GB, 512MiB). Over it, the "
+        "model is inspected on the meta device instead. Default: half of what is available.",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
+]
+InputShapeOption = Annotated[
+    list[SampleShape] | None,
+    typer.Option(
+        "--input-shape",
+        "-i",
+        metavar="SHAPE",
+        parser=parse_shape,
+        help="Shape of one sample, batch axis excluded (3,32,32). Repeat for several inputs. "
+        "Overrides the spec's input.",
+        show_default=False,
+    ),
+]
+ArgOption = Annotated[
+    list[ModelArg] | None,
+    typer.Option(
+        "--arg",
+        metavar="KEY=VALUE",
+        parser=parse_arg,
+        help="Keyword argument for a Python spec's class or factory; VALUE is read as "
+        "YAML (128, 0.5, true, relu). Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def export_option(kind: str) -> Any:
+    return typer.Option(
+        f"--export-{kind.lower()}",
+        metavar="PATH",
+        parser=parse_export_path,
+        help=f"Also write the table as {'an SVG image' if kind == 'SVG' else 'an HTML page'} "
+        "(not when the spec cannot be checked).",
+        show_default=False,
+    )
