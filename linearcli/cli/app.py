@@ -1,0 +1,157 @@
+"""The Typer app, its entry points and the one place that turns outcomes into exit codes.
+
+The commands live beside this module, one each; they register on :data:`app`.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from linearcli import __version__, output
+from linearcli.errors import LinearcliError
+from linearcli.lines import one_line
+from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
+
+EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+BUG_REPORT_LINE = (
+    "linearcli: internal error (exit 3). This is a bug in linearcli, not in your model: "
+    "please report it with the traceback above and the spec that triggered it."
+)
+
+app = typer.Typer(
+    name="linearcli",
+    help=(
+        "Inspect every nn.Linear in a PyTorch model: weight and bias shapes, parameter "
+        "counts, init bounds and the shapes that flow through each layer."
+    ),
+    epilog=(
+        "Exit codes: 0 checked, no errors; 1 error findings (or warnings with --strict); "
+        "2 the spec could not be checked; 3 internal error; 130 interrupted."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+err_console = Console(stderr=True, highlight=False)
+# Click's exceptions, from wherever this Typer takes Click (Typer 0.28 vendors its own).
+_click_errors: Any = sys.modules[typer.BadParameter.__module__]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"linearcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Inspect every nn.Linear in a PyTorch model."""
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the YAML spec format, for editors."""
+    from linearcli.spec.schema import SPEC_SCHEMA
+
+    sys.stdout.write(json.dumps(SPEC_SCHEMA, indent=2) + "\n")
+
+
+def say_notes(spec: str, report: Report, *, debug: bool) -> None:
+    """On stderr: a meta fallback in one line; with --debug, the forward pass's traceback."""
+    for diagnostic in report.diagnostics:
+        if diagnostic.code == "meta-fallback":
+            err_console.print(f"{spec}: note: {diagnostic.message}", markup=False, soft_wrap=True)
+        if debug and diagnostic.traceback:
+            sys.stderr.write(diagnostic.traceback)
+
+
+@contextmanager
+def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
+    """The one place that turns an outcome into an exit code."""
+    try:
+        yield
+    except LinearcliError as exc:
+        if debug:
+            cause = exc.__context__ or exc
+            traceback.print_exception(cause, file=sys.stderr)
+        err_console.print(
+            f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True
+        )
+        if json_errors:
+            error = SpecFailure.of(exc).to_dict()
+            payload = {"schema_version": SCHEMA_VERSION, "ok": False, "error": error}
+            sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        raise typer.Exit(EXIT_NOT_CHECKED) from None
+    except KeyboardInterrupt:
+        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        err_console.print(BUG_REPORT_LINE, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BUG) from None
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run linearcli with these arguments (default: the command line); return the exit code.
+
+    A usage error (an unknown option, a bad value) is one line on stderr and exit 2, like
+    every other "could not check"; Click's own handling would print a boxed usage page.
+    """
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="linearcli",
+            standalone_mode=False,
+        )
+    except _click_errors.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `linearcli` alone: Typer showed help
+            return EXIT_NOT_CHECKED
+        where = exc.ctx.command_path if exc.ctx is not None else "linearcli"
+        hint = f" (see {where} --help)"
+        err_console.print(
+            f"{where}: error: {one_line(exc.format_message())}{hint}", markup=False, soft_wrap=True
+        )
+        return EXIT_NOT_CHECKED
+    except _click_errors.ClickException as exc:
+        err_console.print(f"linearcli: error: {one_line(exc.format_message())}", markup=False)
+        return int(exc.exit_code)
+    except (typer.Abort, getattr(_click_errors, "Abort", typer.Abort)):
+        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
+        return EXIT_INTERRUPTED
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def main() -> None:
+    # One short process: the cyclic garbage collector's full passes over the objects
+    # torch creates on import cost about 0.3 s a run, and reference counting frees what
+    # linearcli makes (check.py collects between specs). Frozen at exit, those objects
+    # are skipped by the interpreter's last pass too.
+    gc.disable()
+    # A terminal or pipe that is not UTF-8 (LANG=C on an old system, a Windows code
+    # page) gets ASCII instead of a UnicodeEncodeError.
+    sys.stdout = output.safe_stream(sys.stdout)
+    sys.stderr = output.safe_stream(sys.stderr)
+    try:
+        code = run()
+    finally:
+        gc.freeze()
+    sys.exit(code)

@@ -1,0 +1,119 @@
+"""``linearcli inspect SPEC``: one spec, its table (or JSON, Markdown) and exports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from linearcli import output
+from linearcli.cli.app import EXIT_FINDINGS, EXIT_OK, app, err_console, exit_codes, say_notes
+from linearcli.config import load_config
+from linearcli.params import (
+    AllowImportsOption,
+    ArgOption,
+    BatchSizeOption,
+    DebugOption,
+    DeviceOption,
+    DTypeOption,
+    InputShapeOption,
+    MaxMemoryOption,
+    OutputFormat,
+    SeedOption,
+    StrictOption,
+    export_option,
+    parse_count,
+)
+
+INSPECT_HELP = (
+    "Build the model, run one sample batch and show every nn.Linear.\n\n"
+    "A Python spec's model is the one named by FILE.py:NAME; else a module-level nn.Module "
+    "called `model`; else a function called `build_model`; else the only nn.Module subclass "
+    "the file defines. Its sample batch is --input-shape, else the file's `example_input` "
+    "(a tensor, a tuple of tensors, or a function returning one)."
+)
+
+
+@app.command(help=INSPECT_HELP)
+def inspect(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPEC",
+            help="model.yaml, model.py, model.py:NAME or package.module:NAME.",
+            show_default=False,
+        ),
+    ],
+    input_shape: InputShapeOption = None,
+    batch_size: BatchSizeOption = None,
+    device: DeviceOption = None,
+    dtype: DTypeOption = None,
+    seed: SeedOption = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, json or markdown."),
+    ] = OutputFormat.table,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            metavar="N",
+            parser=parse_count,
+            help="Show layers N name levels deep at most; deeper ones are summed into their "
+            "ancestor's row (like torchinfo's depth). Table and Markdown only.",
+            show_default=False,
+        ),
+    ] = None,
+    expand: Annotated[
+        bool,
+        typer.Option(
+            "--expand",
+            help="Show every layer of repeated identical blocks instead of one folded group.",
+        ),
+    ] = False,
+    strict: StrictOption = None,
+    arg: ArgOption = None,
+    allow_imports: AllowImportsOption = None,
+    max_memory: MaxMemoryOption = None,
+    export_svg: Annotated[Path | None, export_option("SVG")] = None,
+    export_html: Annotated[Path | None, export_option("HTML")] = None,
+    debug: DebugOption = False,
+) -> None:
+    json_output = output_format is OutputFormat.json
+    with exit_codes(debug=debug, json_errors=json_output):
+        exports = [
+            (path, kind) for path, kind in ((export_svg, "svg"), (export_html, "html")) if path
+        ]
+        for path, _ in exports:
+            output.refuse_to_overwrite_the_spec(path, spec)
+        config = load_config()
+        options = config.run_options(
+            spec,
+            device=device,
+            dtype=dtype.value if dtype else None,
+            seed=seed,
+            batch_size=batch_size,
+            input_shapes=tuple(input_shape or ()),
+            model_args=dict(arg or ()),
+            allow_imports=allow_imports,
+            max_memory=max_memory,
+        )
+        from linearcli.pipeline import inspect_spec
+        from linearcli.render import render_json, render_markdown, render_table
+
+        with output.progress(err_console, f"inspecting {spec}"):
+            report = inspect_spec(spec, options)
+        say_notes(spec, report, debug=debug)
+        if json_output:
+            sys.stdout.write(render_json(report) + "\n")
+        elif output_format is OutputFormat.markdown:
+            sys.stdout.write(render_markdown(report, depth=depth, expand=expand))
+        else:
+            output.print_renderable(render_table(report, depth=depth, expand=expand))
+        for path, kind in exports:
+            table = render_table(report, depth=depth, expand=expand)
+            output.export(table, path, kind, title=f"linearcli inspect {spec}")
+    failed = report.failed(strict=config.is_strict(strict))
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
