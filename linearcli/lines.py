@@ -50,6 +50,17 @@ def _file_lines(file: FileResult) -> Iterator[str]:
         yield failure_line(file.spec, file.failure)
 
 
+def file_outcome(file: FileResult) -> str:
+    """How one spec of a check run ended: "ok", "1 error, 2 warnings", "not checked: ..."."""
+    if file.report is None:
+        reason = file.failure.message if file.failure is not None else "unknown"
+        return one_line(f"not checked: {reason}")
+    counts = [
+        _plural(file.report.count(s), s) for s in ("error", "warning") if file.report.count(s)
+    ]
+    return ", ".join(counts) or "ok"
+
+
 def check_summary(result: CheckResult) -> str:
     """linearcli: 3 specs checked: 2 errors, 1 warning, 1 not checked.
 

@@ -77,9 +77,17 @@ def _is_a_terminal(stream: Any) -> bool:
         return False
 
 
-def print_renderable(renderable: Any) -> None:
-    """Print to stdout without the spaces Rich pads every table line with to its end."""
-    console = Console()
+def print_renderable(renderable: Any, *, color: str = "auto") -> None:
+    """Print to stdout without the spaces Rich pads every table line with to its end.
+
+    ``color``: auto (Rich's rules: a terminal, NO_COLOR, FORCE_COLOR), always or never.
+    """
+    if color == "always":
+        console = Console(force_terminal=True, no_color=False)
+    elif color == "never":
+        console = Console(no_color=True, color_system=None)
+    else:
+        console = Console()
     with console.capture() as captured:
         console.print(renderable)
     text = _LINE_END.sub(lambda end: end.group().replace(" ", ""), captured.get())

@@ -35,6 +35,12 @@ class ExplainFormat(StrEnum):
     json = "json"
 
 
+class ColorMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 class DType(StrEnum):
     float32 = "float32"
     float64 = "float64"
@@ -228,3 +234,36 @@ def export_option(kind: str) -> Any:
         "(not when the spec cannot be checked).",
         show_default=False,
     )
+
+
+def format_option(choices: str) -> Any:
+    return typer.Option(
+        "--output-format",
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help=f"{choices}.",
+    )
+
+
+ColorOption = Annotated[
+    ColorMode,
+    typer.Option(
+        "--color",
+        metavar="WHEN",
+        help="auto, always or never. auto: on a terminal, unless NO_COLOR is set (FORCE_COLOR "
+        "forces it); always and never win over both.",
+    ),
+]
+ExitZeroOption = Annotated[
+    bool,
+    typer.Option(
+        "--exit-zero",
+        help="Exit 0 even with error findings (or warnings with --strict); a spec that could "
+        "not be checked is still exit 2.",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Only the findings: no summary, no notes on stderr."),
+]

@@ -576,3 +576,63 @@ def test_progress_shows_on_a_terminal_only_after_a_second(monkeypatch: pytest.Mo
         with output.progress(console, "inspecting specs/mlp.yaml"):
             time.sleep(work_s)
         assert ("inspecting specs/mlp.yaml" in out.getvalue()) is shown
+
+
+# Linter conventions ----------------------------------------------------------------------
+
+
+def test_exit_zero_passes_findings_but_not_a_spec_that_could_not_be_checked(
+    cli: Cli, in_repo: Path
+) -> None:
+    broken = "specs/broken/wrong_hidden_size.yaml"
+    assert cli("check", broken).exit_code == 1
+    assert cli("check", broken, "--exit-zero").exit_code == 0
+    assert cli("inspect", broken, "--exit-zero").exit_code == 0
+    assert cli("check", broken, "absent.yaml", "--exit-zero").exit_code == 2
+    warned = "specs/broken/conv1d_to_linear.yaml"
+    assert cli("check", warned, "--strict", "--exit-zero").exit_code == 0
+
+
+def test_quiet_prints_only_the_findings_and_verbose_says_every_spec(
+    cli: Cli, in_repo: Path
+) -> None:
+    specs = ("specs/broken/wrong_hidden_size.yaml", "specs/mlp.yaml", "absent.yaml")
+    loud = cli("check", *specs)
+    quiet = cli("check", *specs, "-q")
+    assert quiet.stdout.splitlines() == loud.stdout.splitlines()[:-1]
+    assert loud.stdout.splitlines()[-1].startswith("linearcli: 3 specs checked")
+    verbose = cli("check", *specs, "-v")
+    assert verbose.stdout == loud.stdout  # stdout stays machine-readable
+    assert verbose.stderr.splitlines() == [
+        "linearcli: specs/broken/wrong_hidden_size.yaml: 1 error",
+        "linearcli: specs/mlp.yaml: ok",
+        "linearcli: absent.yaml: not checked: no such file",
+    ]
+    gpt3 = cli("inspect", "specs/gpt3.yaml", "--max-memory", "1GB", "-q", "-f", "json")
+    assert gpt3.exit_code == 0 and gpt3.stderr == ""  # no meta-fallback note
+
+
+def test_output_format_is_the_same_option_as_format(cli: Cli, in_repo: Path) -> None:
+    spec = "specs/broken/wrong_hidden_size.yaml"
+    assert cli("check", spec, "--output-format", "github").stdout == (
+        cli("check", spec, "-f", "github").stdout
+    )
+    assert cli("inspect", "specs/mlp.yaml", "--output-format", "json").json()["ok"] is True
+
+
+def test_color_always_never_and_auto(cli: Cli, in_repo: Path) -> None:
+    always = cli("inspect", "specs/mlp.yaml", "--color", "always", env={"NO_COLOR": "1"})
+    assert "\x1b[32mok" in always.stdout  # always wins over NO_COLOR
+    never = cli("inspect", "specs/mlp.yaml", "--color", "never", env={"FORCE_COLOR": "1"})
+    assert "\x1b[" not in never.stdout and "200,960" in never.stdout
+    auto = cli("inspect", "specs/mlp.yaml")  # not a terminal here
+    assert "\x1b[" not in auto.stdout
+    assert cli("inspect", "specs/mlp.yaml", "--color", "sometimes").exit_code == 2
+
+
+def test_shell_completion_is_offered(cli: Cli) -> None:
+    top = cli("--help").stdout
+    assert "--install-completion" in top and "--show-completion" in top
+    script = cli("--show-completion", "bash")
+    assert script.exit_code == 0
+    assert "_linearcli_completion" in script.stdout and "complete " in script.stdout

@@ -37,7 +37,7 @@ app = typer.Typer(
         "Exit codes: 0 checked, no errors; 1 error findings (or warnings with --strict); "
         "2 the spec could not be checked; 3 internal error; 130 interrupted."
     ),
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
@@ -109,6 +109,11 @@ def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_BUG) from None
 
 
+def exit_code(code: int, *, exit_zero: bool) -> int:
+    """--exit-zero turns findings into 0; a spec that could not be checked stays 2."""
+    return EXIT_OK if exit_zero and code == EXIT_FINDINGS else code
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run linearcli with these arguments (default: the command line); return the exit code.
 
@@ -134,6 +139,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except _click_errors.ClickException as exc:
         err_console.print(f"linearcli: error: {one_line(exc.format_message())}", markup=False)
         return int(exc.exit_code)
+    except SystemExit as exc:  # --show-completion and --install-completion end this way
+        return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
     except (typer.Abort, getattr(_click_errors, "Abort", typer.Abort)):
         err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
         return EXIT_INTERRUPTED

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from linearcli import output
-from linearcli.cli.app import app, err_console, exit_codes, say_notes
+from linearcli.cli.app import app, err_console, exit_code, exit_codes, say_notes
 from linearcli.config import load_config
 from linearcli.options import RunOptions
 from linearcli.params import (
@@ -18,9 +18,12 @@ from linearcli.params import (
     DebugOption,
     DeviceOption,
     DTypeOption,
+    ExitZeroOption,
     MaxMemoryOption,
+    QuietOption,
     SeedOption,
     StrictOption,
+    format_option,
 )
 
 
@@ -38,8 +41,7 @@ def check(
         ),
     ] = None,
     output_format: Annotated[
-        CheckFormat,
-        typer.Option("--format", "-f", metavar="FORMAT", help="text, github or json."),
+        CheckFormat, format_option("text, github or json (--format is the same option)")
     ] = CheckFormat.text,
     batch_size: BatchSizeOption = None,
     device: DeviceOption = None,
@@ -67,13 +69,29 @@ def check(
             "them or imports one of them.",
         ),
     ] = False,
+    exit_zero: ExitZeroOption = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also say, on stderr, every spec checked and how it ended, "
+            "so a CI log shows what was and was not checked.",
+        ),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Check many specs in one run, linter style: one line per finding, then a summary."""
     with exit_codes(debug=debug, json_errors=output_format is CheckFormat.json):
         config = load_config()
         from linearcli.check import check_specs, collect_specs
-        from linearcli.lines import render_check_github, render_check_json, render_check_text
+        from linearcli.lines import (
+            file_outcome,
+            render_check_github,
+            render_check_json,
+            render_check_text,
+        )
 
         specs = collect_specs(
             paths or config.paths or ["."],
@@ -100,12 +118,19 @@ def check(
         ):
             result = check_specs(specs, options_for, strict=config.is_strict(strict))
         for file in result.files:
-            if file.report is not None:
+            if file.report is not None and not quiet:
                 say_notes(file.spec, file.report, debug=debug)
+            if verbose:
+                err_console.print(
+                    f"linearcli: {file.spec}: {file_outcome(file)}", markup=False, soft_wrap=True
+                )
         render = {
             CheckFormat.text: render_check_text,
             CheckFormat.github: render_check_github,
             CheckFormat.json: render_check_json,
         }[output_format]
-        sys.stdout.write(render(result))
-    raise typer.Exit(result.exit_code)
+        text = render(result)
+        if quiet and output_format is not CheckFormat.json:
+            text = "".join(text.splitlines(keepends=True)[:-1])  # the summary is the last line
+        sys.stdout.write(text)
+    raise typer.Exit(exit_code(result.exit_code, exit_zero=exit_zero))

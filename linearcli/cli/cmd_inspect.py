@@ -9,21 +9,33 @@ from typing import Annotated
 import typer
 
 from linearcli import output
-from linearcli.cli.app import EXIT_FINDINGS, EXIT_OK, app, err_console, exit_codes, say_notes
+from linearcli.cli.app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    app,
+    err_console,
+    exit_code,
+    exit_codes,
+    say_notes,
+)
 from linearcli.config import load_config
 from linearcli.params import (
     AllowImportsOption,
     ArgOption,
     BatchSizeOption,
+    ColorMode,
+    ColorOption,
     DebugOption,
     DeviceOption,
     DTypeOption,
+    ExitZeroOption,
     InputShapeOption,
     MaxMemoryOption,
     OutputFormat,
     SeedOption,
     StrictOption,
     export_option,
+    format_option,
     parse_count,
 )
 
@@ -52,8 +64,7 @@ def inspect(
     dtype: DTypeOption = None,
     seed: SeedOption = None,
     output_format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", metavar="FORMAT", help="table, json or markdown."),
+        OutputFormat, format_option("table, json or markdown (--format is the same option)")
     ] = OutputFormat.table,
     depth: Annotated[
         int | None,
@@ -79,6 +90,11 @@ def inspect(
     max_memory: MaxMemoryOption = None,
     export_svg: Annotated[Path | None, export_option("SVG")] = None,
     export_html: Annotated[Path | None, export_option("HTML")] = None,
+    color: ColorOption = ColorMode.auto,
+    exit_zero: ExitZeroOption = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No notes on stderr (the meta fallback's).")
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     json_output = output_format is OutputFormat.json
@@ -105,15 +121,17 @@ def inspect(
 
         with output.progress(err_console, f"inspecting {spec}"):
             report = inspect_spec(spec, options)
-        say_notes(spec, report, debug=debug)
+        if not quiet:
+            say_notes(spec, report, debug=debug)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
             sys.stdout.write(render_markdown(report, depth=depth, expand=expand))
         else:
-            output.print_renderable(render_table(report, depth=depth, expand=expand))
+            table = render_table(report, depth=depth, expand=expand)
+            output.print_renderable(table, color=color.value)
         for path, kind in exports:
             table = render_table(report, depth=depth, expand=expand)
             output.export(table, path, kind, title=f"linearcli inspect {spec}")
     failed = report.failed(strict=config.is_strict(strict))
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+    raise typer.Exit(exit_code(EXIT_FINDINGS if failed else EXIT_OK, exit_zero=exit_zero))
