@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from linearcli.errors import SpecError
 from linearcli.options import MAX_SEED, MAX_SIZE, RunOptions, parse_size
+from linearcli.selection import FindingRules, rules_from
 from linearcli.spec import FLOAT_DTYPES
 
 KEYS = (
@@ -26,6 +27,9 @@ KEYS = (
     "max-memory",
     "paths",
     "exclude",
+    "select",
+    "ignore",
+    "extend-select",
     "inputs",
 )
 Shapes = tuple[tuple[int, ...], ...]
@@ -44,6 +48,9 @@ class Config:
     paths: tuple[str, ...] = ()  # as the user would type them from the current directory
     exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to ``root``
     root: Path | None = None  # the directory of the pyproject.toml
+    select: tuple[str, ...] | None = None  # finding codes or prefixes; None: every code
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     inputs: Mapping[str, Shapes] = field(default_factory=dict)  # resolved path -> shapes
 
     def run_options(
@@ -71,6 +78,13 @@ class Config:
             allow_imports=_first(allow_imports, self.allow_imports, False),
             max_memory=max_memory or self.max_memory,
         )
+
+    def finding_rules(
+        self, select: Sequence[str], ignore: Sequence[str], extend_select: Sequence[str]
+    ) -> FindingRules:
+        """The flags' --select/--ignore/--extend-select over this config's, ruff's way."""
+        configured = rules_from(self.select, self.ignore, self.extend_select, path=self.path)
+        return rules_from(list(select) or None, ignore, extend_select, base=configured, prefix="--")
 
     def is_strict(self, flag: bool | None) -> bool:
         """--strict / --no-strict, else this config's strict, else off."""
@@ -139,6 +153,9 @@ def load_config(start: Path | None = None) -> Config:
             or ()
         ),
         root=base,
+        select=_codes(get("select", list, _strings, "a list of finding codes")),
+        ignore=_codes(get("ignore", list, _strings, "a list of finding codes")) or (),
+        extend_select=_codes(get("extend-select", list, _strings, "a list of finding codes")) or (),
         inputs={
             str((base / name).resolve()): _shapes(name, value, shown)
             for name, value in (inputs or {}).items()
@@ -157,6 +174,14 @@ def _max_memory(value: Any, shown: str) -> int | None:
         raise SpecError(
             '[tool.linearcli] max-memory must be a size such as "8GB" or "512MiB"', path=shown
         ) from None
+
+
+def _strings(value: list[Any]) -> bool:
+    return all(isinstance(item, str) for item in value)
+
+
+def _codes(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 def _first(*values: Any) -> Any:

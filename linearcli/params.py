@@ -28,6 +28,8 @@ class CheckFormat(StrEnum):
     text = "text"
     github = "github"
     json = "json"
+    sarif = "sarif"
+    junit = "junit"
 
 
 class ExplainFormat(StrEnum):
@@ -266,4 +268,33 @@ ExitZeroOption = Annotated[
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Only the findings: no summary, no notes on stderr."),
+]
+
+SelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        metavar="CODES",
+        help="Report only these finding codes or prefixes (in-features-mismatch, init, ALL); "
+        "comma-separated or repeated. Replaces \\[tool.linearcli] select.",
+        show_default=False,
+    ),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="CODES",
+        help="Leave out these finding codes or prefixes (not-called, init-outlier).",
+        show_default=False,
+    ),
+]
+ExtendSelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--extend-select",
+        metavar="CODES",
+        help="Add these codes to those selected (by default every code is).",
+        show_default=False,
+    ),
 ]

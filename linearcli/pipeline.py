@@ -15,6 +15,7 @@ from linearcli.audit import audit
 from linearcli.diagnose import diagnose
 from linearcli.options import RunOptions
 from linearcli.report import Diagnostic, InitAudit, LayerReport, Report, Status, Totals
+from linearcli.selection import layer_status
 from linearcli.spec import LayerInit, load_spec
 
 if TYPE_CHECKING:
@@ -55,10 +56,10 @@ def inspect_model(
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
     diagnostics = diagnose(recorded, sources, audits)
-    severities: dict[str, set[str]] = defaultdict(set)
+    findings: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
         if diagnostic.layer is not None:
-            severities[diagnostic.layer].add(diagnostic.severity)
+            findings[diagnostic.layer].append(diagnostic)
     return Report(
         spec=spec,
         device=recorded.device,
@@ -66,7 +67,8 @@ def inspect_model(
         inputs=recorded.input_shapes,
         output_shape=recorded.output_shape,
         layers=tuple(
-            _layer_report(r, severities[r.name], sources, audits[r.name]) for r in recorded.linears
+            _layer_report(r, layer_status(findings[r.name]), sources, audits[r.name])
+            for r in recorded.linears
         ),
         totals=Totals(
             linear_layers=len(recorded.linears),
@@ -97,16 +99,11 @@ def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Repor
 
 
 def _layer_report(
-    record: LinearRecord, severities: set[str], sources: Mapping[str, str], init: InitAudit
+    record: LinearRecord, status: Status, sources: Mapping[str, str], init: InitAudit
 ) -> LayerReport:
+    # status: from the layer's findings (layer_status), so --select/--ignore and
+    # suppression comments recompute it the same way; a not-called layer has its finding.
     first = record.calls[0] if record.calls else None
-    status: Status = "ok"
-    if "error" in severities:
-        status = "error"
-    elif not record.calls and record.used_by is None:
-        status = "not-called"
-    elif "warning" in severities:
-        status = "warning"
     return LayerReport(
         name=record.name,
         type=record.type_name,

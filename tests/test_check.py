@@ -6,6 +6,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import torch
@@ -403,3 +404,93 @@ def test_with_the_collector_off_no_spec_keeps_its_model_for_the_next(
         gc.unfreeze()
     assert [file.report is not None for file in result.files] == [True, True, True]
     assert len(models) == 3
+
+
+# Which findings count ---------------------------------------------------------------------
+
+NOQA_SPEC = """import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.fc2 = nn.Linear(6, 2)  # linearcli: ignore[in-features-mismatch]
+        self.spare = nn.Linear(4, 4)  # noqa: not-called
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x))
+
+
+example_input = torch.zeros(2, 4)
+"""
+
+
+def test_select_ignore_and_suppression_comments(cli: Cli, write: Write, in_repo: Path) -> None:
+    spec = "specs/broken/conv_channels.yaml"  # forward-error (error) and not-called (info)
+    assert [line.split()[1] for line in cli("check", spec).stdout.splitlines()[:-1]] == [
+        "error[forward-error]",
+        "info[not-called]",
+    ]
+    ignored = cli("check", spec, "--ignore", "forward")
+    assert ignored.exit_code == 0
+    assert ignored.stdout.splitlines()[0].startswith(f"{spec}:8: info[not-called]")
+    selected = cli("check", spec, "--select", "not-called")
+    assert selected.exit_code == 0 and "forward-error" not in selected.stdout
+    assert cli("inspect", spec, "--ignore", "ALL").exit_code == 0
+    typo = cli("check", spec, "--select", "nto-called")
+    assert (typo.exit_code, typo.stderr) == (
+        2,
+        "linearcli: error: --select: unknown finding code 'nto-called'; "
+        "did you mean 'not-called'?\n",
+    )
+    net = write("net.py", NOQA_SPEC)
+    quiet = cli("check", str(net))
+    assert (quiet.exit_code, quiet.stdout) == (
+        0,
+        "linearcli: 1 spec checked: 0 errors, 0 warnings\n",
+    )
+    net.write_text(NOQA_SPEC.replace("  # noqa: not-called", "  # noqa: init-outlier"))
+    strict = cli("check", str(net), "--strict")
+    assert strict.exit_code == 1
+    assert f"{net}:10: warning[not-called] spare" in strict.stdout
+    assert f"{net}:10: warning[unused-suppression]" in strict.stdout
+
+
+def test_select_and_ignore_in_the_config(
+    cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.linearcli]\nignore = ["in-features"]\n')
+    spec = write("wrong.yaml", WRONG)
+    monkeypatch.chdir(tmp_path)
+    assert cli("check", "wrong.yaml").exit_code == 0
+    assert cli("check", "wrong.yaml", "--select", "ALL").exit_code == 1  # the flag wins
+    assert cli("check", str(spec), "--extend-select", "in-features-mismatch").exit_code == 1
+
+
+def test_statistics_sarif_and_junit(cli: Cli, in_repo: Path) -> None:
+    specs = ("specs/broken/three_mismatches.yaml", "specs/broken/conv_channels.yaml")
+    statistics = cli("check", *specs, "--statistics")
+    assert statistics.exit_code == 1
+    assert statistics.stdout.splitlines() == [
+        "   3  in-features-mismatch  error",
+        "   1  forward-error         error",
+        "   1  not-called            info",
+        "linearcli: 2 specs checked: 4 errors, 0 warnings",
+    ]
+    sarif = json.loads(cli("check", *specs, "--output-format", "sarif").stdout)
+    results = sarif["runs"][0]["results"]
+    assert [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results
+    ] == [
+        ("in-features-mismatch", 6),
+        ("in-features-mismatch", 7),
+        ("in-features-mismatch", 8),
+        ("forward-error", 6),
+        ("not-called", 8),
+    ]
+    junit = cli("check", *specs, "-f", "junit")
+    suite = ElementTree.fromstring(junit.stdout).find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -19,9 +20,12 @@ from linearcli.params import (
     DeviceOption,
     DTypeOption,
     ExitZeroOption,
+    ExtendSelectOption,
+    IgnoreOption,
     MaxMemoryOption,
     QuietOption,
     SeedOption,
+    SelectOption,
     StrictOption,
     format_option,
 )
@@ -41,8 +45,18 @@ def check(
         ),
     ] = None,
     output_format: Annotated[
-        CheckFormat, format_option("text, github or json (--format is the same option)")
+        CheckFormat,
+        format_option("text, github, json, sarif or junit (--format is the same option)"),
     ] = CheckFormat.text,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    extend_select: ExtendSelectOption = None,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", help="Instead of the findings, how many of each code (text format)."
+        ),
+    ] = False,
     batch_size: BatchSizeOption = None,
     device: DeviceOption = None,
     dtype: DTypeOption = None,
@@ -85,13 +99,19 @@ def check(
     """Check many specs in one run, linter style: one line per finding, then a summary."""
     with exit_codes(debug=debug, json_errors=output_format is CheckFormat.json):
         config = load_config()
+        rules = config.finding_rules(select or (), ignore or (), extend_select or ())
         from linearcli.check import check_specs, collect_specs
+        from linearcli.junit import render_check_junit
         from linearcli.lines import (
             file_outcome,
             render_check_github,
             render_check_json,
             render_check_text,
         )
+        from linearcli.sarif import render_check_sarif
+        from linearcli.selection import apply
+        from linearcli.statistics import statistics_lines
+        from linearcli.suppress import SourceComments
 
         specs = collect_specs(
             paths or config.paths or ["."],
@@ -117,6 +137,21 @@ def check(
             err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
         ):
             result = check_specs(specs, options_for, strict=config.is_strict(strict))
+        comments = SourceComments()  # each source file read once for the whole run
+        result = replace(
+            result,
+            files=tuple(
+                replace(
+                    file,
+                    report=apply(
+                        file.report, rules, report_unused=result.strict, comments=comments
+                    ),
+                )
+                if file.report is not None
+                else file
+                for file in result.files
+            ),
+        )
         for file in result.files:
             if file.report is not None and not quiet:
                 say_notes(file.spec, file.report, debug=debug)
@@ -128,9 +163,20 @@ def check(
             CheckFormat.text: render_check_text,
             CheckFormat.github: render_check_github,
             CheckFormat.json: render_check_json,
+            CheckFormat.sarif: render_check_sarif,
+            CheckFormat.junit: render_check_junit,
         }[output_format]
         text = render(result)
-        if quiet and output_format is not CheckFormat.json:
+        if statistics and output_format is CheckFormat.text:
+            text = (
+                "".join(f"{line}\n" for line in statistics_lines(result))
+                + text.splitlines(keepends=True)[-1]
+            )
+        if quiet and output_format in (CheckFormat.text, CheckFormat.github):
             text = "".join(text.splitlines(keepends=True)[:-1])  # the summary is the last line
-        sys.stdout.write(text)
+        if output_format is CheckFormat.junit:  # the XML says UTF-8: write exactly that
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
     raise typer.Exit(exit_code(result.exit_code, exit_zero=exit_zero))

@@ -29,10 +29,13 @@ from linearcli.params import (
     DeviceOption,
     DTypeOption,
     ExitZeroOption,
+    ExtendSelectOption,
+    IgnoreOption,
     InputShapeOption,
     MaxMemoryOption,
     OutputFormat,
     SeedOption,
+    SelectOption,
     StrictOption,
     export_option,
     format_option,
@@ -95,6 +98,9 @@ def inspect(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No notes on stderr (the meta fallback's).")
     ] = False,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    extend_select: ExtendSelectOption = None,
     debug: DebugOption = False,
 ) -> None:
     json_output = output_format is OutputFormat.json
@@ -105,6 +111,7 @@ def inspect(
         for path, _ in exports:
             output.refuse_to_overwrite_the_spec(path, spec)
         config = load_config()
+        rules = config.finding_rules(select or (), ignore or (), extend_select or ())
         options = config.run_options(
             spec,
             device=device,
@@ -118,9 +125,11 @@ def inspect(
         )
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
+        from linearcli.selection import apply
 
         with output.progress(err_console, f"inspecting {spec}"):
             report = inspect_spec(spec, options)
+        report = apply(report, rules, report_unused=config.is_strict(strict))
         if not quiet:
             say_notes(spec, report, debug=debug)
         if json_output:

@@ -1,0 +1,171 @@
+"""Every code a ``check`` run can report, and its findings as one flat list.
+
+The catalogue is what machine-readable formats (SARIF's rules) describe; ``findings``
+puts a spec that could not be checked in the same list as the findings of the others,
+under its failure code, so every format counts it the same way. No torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linearcli.report import CheckResult, FileResult, Severity
+
+README = "https://github.com/linearcli/linearcli/blob/main/README.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity  # the usual one; a finding can carry another (not-called: info)
+    summary: str
+    description: str
+    anchor: str  # the README section that explains it
+
+    @property
+    def help_uri(self) -> str:
+        return f"{README}#{self.anchor}"
+
+
+_FINDINGS = "why-the-forward-pass-fails"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "in-features-mismatch",
+        "error",
+        "A Linear's input does not have in_features features on its last axis.",
+        "A Linear's input has a last axis other than its in_features. The finding names "
+        "both shapes and the module that decided the input's size; the fix gives both ways "
+        "out with numbers: the Linear's in_features, or that module's out_features.",
+        _FINDINGS,
+    ),
+    Rule(
+        "unflattened-input",
+        "error",
+        "A Linear gets a convolution or pooling feature map that was not flattened.",
+        "A Linear gets a 3-D or larger input whose axes after the batch multiply to its "
+        "in_features, or that comes straight from a convolution or pooling layer (an error "
+        "when the last axis does not fit; a warning when it runs but mixes only the last "
+        "axis). The fix inserts nn.Flatten(), with the flattened size.",
+        _FINDINGS,
+    ),
+    Rule(
+        "forward-error",
+        "error",
+        "The forward pass raised an exception outside a Linear's input check.",
+        "Anything else raised during the forward pass (a Conv2d with the wrong in_channels, "
+        "a bad reshape, an assertion in the model's code), reported against the innermost "
+        "module that was running, with the exception type and PyTorch's own message.",
+        _FINDINGS,
+    ),
+    Rule(
+        "not-called",
+        "warning",
+        "A Linear never ran in the forward pass.",
+        "A Linear that the sample batch never reached: dead code, or a layer the forward() "
+        "forgets to call (a warning). When the forward pass failed before the layer's turn "
+        "it is only a note.",
+        _FINDINGS,
+    ),
+    Rule(
+        "symmetric-init",
+        "warning",
+        "Every weight of a Linear starts at the same value.",
+        "Every weight of a Linear with more than one output is the same value (a constant or "
+        "zero init): its units start identical, get identical gradients and stay identical.",
+        _FINDINGS,
+    ),
+    Rule(
+        "init-outlier",
+        "info",
+        "A Linear's weights are spread far wider or narrower than their init implies.",
+        "The standard deviation of a Linear's weight or bias is more than 3 times (or less "
+        "than a third of) what its init scheme implies.",
+        _FINDINGS,
+    ),
+    Rule(
+        "meta-fallback",
+        "info",
+        "The model was inspected on the meta device.",
+        "The model and its sample batch need more memory than the budget (--max-memory), so "
+        "they were inspected on the meta device: shapes, counts and findings are exact, but "
+        "there are no weight values.",
+        "big-models-and-speed",
+    ),
+    Rule(
+        "unused-suppression",
+        "warning",
+        "A suppression comment suppresses nothing.",
+        "A '# linearcli: ignore[CODE]' or '# noqa: CODE' comment on a line that linearcli "
+        "reports on names a code that has no finding there, or a code linearcli does not "
+        "have: remove it (or the code), so that it cannot hide a future finding.",
+        "linearcli-check-pre-commit-hook-and-ci-gate",
+    ),
+    Rule(
+        "spec-error",
+        "error",
+        "The spec could not be read, so it was not checked.",
+        "A missing file, invalid YAML, an unknown layer type or key, a Python file that "
+        "raises on import or defines no model, or a bad option: the spec was not checked.",
+        "exit-codes",
+    ),
+    Rule(
+        "build-error",
+        "error",
+        "The model or its sample batch could not be built, so the spec was not checked.",
+        "The spec is well formed, but the model could not be made (bad constructor "
+        "arguments, an unavailable device) or no sample batch fits it: it was not checked.",
+        "exit-codes",
+    ),
+)
+
+RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
+# The codes of a spec that could not be checked (a LinearcliError), not of findings.
+FAILURE_CODES = ("spec-error", "build-error")
+# Every code a report's findings can carry: what --select, --ignore and noqa may name.
+FINDING_CODES = tuple(rule.code for rule in RULES if rule.code not in FAILURE_CODES)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic, or a spec that could not be checked, with the spec it came from."""
+
+    spec: str
+    severity: Severity
+    code: str
+    layer: str | None
+    message: str
+    fix: str | None
+    source: str | None
+    checked: bool = True  # False: the spec could not be checked; code says why
+
+    @property
+    def location(self) -> str:
+        """``path:line`` or ``path`` (the spec's own when the finding has no source)."""
+        return self.source or self.spec
+
+
+def findings(result: CheckResult) -> Iterator[Finding]:
+    """Every finding of a run, file by file; a file not checked is one error finding."""
+    for file in result.files:
+        yield from file_findings(file)
+
+
+def file_findings(file: FileResult) -> Iterator[Finding]:
+    if file.report is not None:
+        for d in file.report.diagnostics:
+            yield Finding(file.spec, d.severity, d.code, d.layer, d.message, d.fix, d.source)
+    elif file.failure is not None:
+        failure = file.failure
+        yield Finding(
+            file.spec, "error", failure.code, None, failure.message, None, failure.source, False
+        )
+
+
+def split_location(location: str) -> tuple[str, int | None]:
+    """``path:12`` -> (path, 12); ``path`` -> (path, None). Lines start at 1."""
+    path, separator, line = location.rpartition(":")
+    if separator and line.isdigit() and line.isascii() and int(line) > 0:
+        return path, int(line)
+    return location, None
