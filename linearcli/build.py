@@ -93,8 +93,18 @@ def resolve_device(name: str) -> torch.device:
                 f"device {name!r} is not available: {torch.cuda.device_count()} CUDA device(s)"
             )
         return torch.device("cuda", index)
-    if device.type not in ("cpu", "meta"):
+    if device.type in ("cpu", "meta"):
+        return device
+    # Another accelerator torch knows (mps, xpu, ...): usable when its backend says so.
+    backend = getattr(torch, device.type, None)
+    is_available = getattr(backend, "is_available", None)
+    if not callable(is_available):
         raise BuildError(f"unsupported device {name!r}; expected {DEVICE_CHOICES}")
+    if not is_available():
+        raise BuildError(
+            f"device {name!r} is not available: torch {torch.__version__} has no "
+            f"{device.type} device on this machine"
+        )
     return device
 
 
@@ -155,7 +165,10 @@ def _input_plan(
     """(full shape, dtype, high for integer ids) of each sample input."""
     if options.input_shapes:  # they replace the spec's whole input, its batch_size too
         batch_size = options.made_batch_size
-        return [(_batch_shape(batch_size, shape), dtype, None) for shape in options.input_shapes]
+        return [
+            (_batch_shape(batch_size, shape), *_given_kind(options, index, dtype))
+            for index, shape in enumerate(options.input_shapes)
+        ]
     batch_size = (
         options.batch_size
         or options.default_batch_size
@@ -387,9 +400,22 @@ def _random_inputs(
 ) -> tuple[torch.Tensor, ...]:
     generator = _generator(options)
     return tuple(
-        _sample(_batch_shape(options.made_batch_size, shape), dtype, None, device, generator)
-        for shape in shapes
+        _sample(
+            _batch_shape(options.made_batch_size, shape),
+            *_given_kind(options, index, dtype),
+            device,
+            generator,
+        )
+        for index, shape in enumerate(shapes)
     )
+
+
+def _given_kind(
+    options: RunOptions, index: int, float_dtype: torch.dtype
+) -> tuple[torch.dtype, int | None]:
+    """The dtype (and integer bound) -i gave this input; else the run's floating dtype."""
+    kind = options.input_kind(index)
+    return (_DTYPES[kind.dtype] if kind.dtype else float_dtype), kind.high
 
 
 def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

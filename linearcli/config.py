@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linearcli.errors import SpecError
-from linearcli.options import MAX_SEED, MAX_SIZE, RunOptions, parse_size
+from linearcli.options import MAX_SEED, MAX_SIZE, InputKind, RunOptions, parse_size
 from linearcli.selection import FindingRules, rules_from
 from linearcli.spec import FLOAT_DTYPES
 
@@ -62,6 +62,7 @@ class Config:
         seed: int | None = None,
         batch_size: int | None = None,
         input_shapes: Shapes = (),
+        input_kinds: tuple[InputKind, ...] = (),
         model_args: Mapping[str, Any] | None = None,
         allow_imports: bool | None = None,
         max_memory: int | None = None,
@@ -74,6 +75,7 @@ class Config:
             batch_size=batch_size,
             default_batch_size=self.batch_size,
             input_shapes=input_shapes or self.inputs_for(reference),
+            input_kinds=input_kinds if input_shapes else (),
             model_args=model_args or {},
             allow_imports=_first(allow_imports, self.allow_imports, False),
             max_memory=max_memory or self.max_memory,

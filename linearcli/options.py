@@ -5,12 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-DEVICE_CHOICES = "cpu, cuda, cuda:N, meta or auto"
+DEVICE_CHOICES = "cpu, cuda, cuda:N, meta, auto, or another device torch has (mps, xpu)"
 DEFAULT_BATCH_SIZE = 2
 MAX_SIZE = 2**31  # the largest size linearcli accepts for any one axis or layer argument
 MAX_SEED = 2**64 - 1  # what torch.manual_seed accepts
+
+
+class InputKind(NamedTuple):
+    """What one --input-shape's values are: a dtype, and for integer ids their bound."""
+
+    dtype: str | None = None  # None: the run's floating dtype
+    high: int | None = None  # exclusive upper bound of random integer ids
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,13 @@ class RunOptions:
     # batch, but a Python spec's example_input, which fixes its own batch, keeps it.
     default_batch_size: int | None = None
     input_shapes: tuple[tuple[int, ...], ...] = ()  # per sample; overrides the spec's
+    input_kinds: tuple[InputKind, ...] = ()  # one per input shape, where given (-i 16:int64:100)
     model_args: Mapping[str, Any] = field(default_factory=dict)  # --arg KEY=VALUE
     allow_imports: bool = False  # YAML layer types outside torch.nn, by dotted path
     max_memory: int | None = None  # bytes; None: half of what is available
+
+    def input_kind(self, index: int) -> InputKind:
+        return self.input_kinds[index] if index < len(self.input_kinds) else InputKind()
 
     @property
     def made_batch_size(self) -> int:

@@ -15,7 +15,8 @@ from typing import Annotated, Any, NamedTuple
 import typer
 import yaml
 
-from linearcli.options import DEVICE_CHOICES, MAX_SEED, MAX_SIZE, parse_size
+from linearcli.options import DEVICE_CHOICES, MAX_SEED, MAX_SIZE, InputKind, parse_size
+from linearcli.spec import FLOAT_DTYPES, INTEGER_DTYPES
 
 
 class OutputFormat(StrEnum):
@@ -53,8 +54,11 @@ class DType(StrEnum):
 _DEVICE = re.compile(r"[a-z][a-z0-9_]*(:[0-9]{1,4})?")
 
 
-class SampleShape(tuple[int, ...]):
-    """One sample's shape from --input-shape (a class of its own: Typer takes no tuple[int])."""
+class SampleInput(NamedTuple):
+    """One --input-shape: SHAPE[:DTYPE[:HIGH]], e.g. 3,32,32 or 16:int64:30522."""
+
+    shape: tuple[int, ...]
+    kind: InputKind
 
 
 class ModelArg(NamedTuple):
@@ -89,17 +93,38 @@ def parse_seed(text: str | int) -> int:
     return value
 
 
-def parse_shape(text: str) -> SampleShape:
-    """One sample's shape: 784, 3,32,32 or 3x32x32."""
-    parts = [part.strip() for part in text.replace("x", ",").split(",")]
-    if not text.strip() or not all(part.isdigit() for part in parts):
-        raise typer.BadParameter(f"{text!r} is not a shape such as 784 or 3,32,32")
+def parse_shape(text: str) -> SampleInput:
+    """One sample's shape, batch axis excluded: 784, 3,32,32 or 3x32x32; then, optionally,
+    its dtype and, for integer ids, their exclusive upper bound: 16:int64:30522."""
+    shape_text, _, kind_text = text.partition(":")
+    parts = [part.strip() for part in shape_text.replace("x", ",").split(",")]
+    if not shape_text.strip() or not all(part.isdigit() for part in parts):
+        raise typer.BadParameter(f"{text!r} is not a shape such as 784, 3,32,32 or 16:int64:30522")
     shape = tuple(int(part) for part in parts)
     if any(size <= 0 for size in shape):
         raise typer.BadParameter(f"{text!r}: a shape is one or more positive integers")
     if any(size > MAX_SIZE for size in shape):
         raise typer.BadParameter(f"{text!r}: a size is at most 2^31 = {MAX_SIZE:,}")
-    return SampleShape(shape)
+    return SampleInput(shape, _input_kind(text, kind_text))
+
+
+def _input_kind(text: str, kind_text: str) -> InputKind:
+    if not kind_text:
+        return InputKind()
+    dtype, _, high_text = kind_text.partition(":")
+    if dtype not in (*FLOAT_DTYPES, *INTEGER_DTYPES):
+        known = ", ".join((*FLOAT_DTYPES, *INTEGER_DTYPES))
+        raise typer.BadParameter(f"{text!r}: the dtype is one of {known}")
+    if dtype in FLOAT_DTYPES:
+        if high_text:
+            raise typer.BadParameter(f"{text!r}: only integer ids take an upper bound")
+        return InputKind(dtype)
+    if not high_text.isdigit() or not 0 < int(high_text) <= 2**62:
+        raise typer.BadParameter(
+            f"{text!r}: integer ids need their exclusive upper bound, e.g. {text.split(':')[0]}"
+            f":{dtype}:30522 for a 30,522-token vocabulary"
+        )
+    return InputKind(dtype, int(high_text))
 
 
 def parse_arg(text: str) -> ModelArg:
@@ -203,13 +228,14 @@ DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show tracebacks, including the forward pass's own.")
 ]
 InputShapeOption = Annotated[
-    list[SampleShape] | None,
+    list[SampleInput] | None,
     typer.Option(
         "--input-shape",
         "-i",
         metavar="SHAPE",
         parser=parse_shape,
-        help="Shape of one sample, batch axis excluded (3,32,32). Repeat for several inputs. "
+        help="Shape of one sample, batch axis excluded (3,32,32), optionally with its dtype "
+        "and, for integer ids, their upper bound (16:int64:30522). Repeat for several inputs. "
         "Overrides the spec's input.",
         show_default=False,
     ),

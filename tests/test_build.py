@@ -113,9 +113,12 @@ def test_resolve_device(name: str, expected: str) -> None:
     ("name", "message"),
     [
         pytest.param(
-            "gpu", "unknown device 'gpu'; expected cpu, cuda, cuda:N, meta or auto", id="unknown"
+            "gpu",
+            "unknown device 'gpu'; expected cpu, cuda, cuda:N, meta, auto, or another device torch",
+            id="unknown",
         ),
-        pytest.param("mps", "unsupported device 'mps'", id="unsupported"),
+        pytest.param("mps", "device 'mps' is not available: torch .* has no mps", id="mps-absent"),
+        pytest.param("xla", "unknown device 'xla'|unsupported device 'xla'", id="unsupported"),
         pytest.param("cuda:99", "device 'cuda:99' is not available", id="cuda-99"),
     ],
 )

@@ -384,7 +384,7 @@ def test_version_and_help(cli: Cli) -> None:
         "--debug",
     ):
         assert option in help_text
-    assert "cpu, cuda, cuda:N, meta or auto" in help_text
+    assert "cpu, cuda, cuda:N, meta, auto, or another device torch has (mps, xpu)" in help_text
     assert "a module-level nn.Module called `model`; else a function called `build_model`" in (
         help_text
     )
@@ -636,3 +636,47 @@ def test_shell_completion_is_offered(cli: Cli) -> None:
     script = cli("--show-completion", "bash")
     assert script.exit_code == 0
     assert "_linearcli_completion" in script.stdout and "complete " in script.stdout
+
+
+def test_input_shapes_with_dtypes(cli: Cli, write: Write) -> None:
+    path = write(
+        "embed.py",
+        """
+        import torch
+        from torch import nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embed = nn.Embedding(100, 8)
+                self.fc = nn.Linear(8, 2)
+
+            def forward(self, ids, mask):
+                assert ids.dtype == torch.int64 and int(ids.max()) < 100
+                return self.fc(self.embed(ids) * mask.unsqueeze(-1))
+        """,
+    )
+    data = cli("inspect", str(path), "-i", "16:int64:100", "-i", "16:int64:2", "-f", "json")
+    assert data.exit_code == 0, data.stderr
+    assert data.json()["inputs"] == [[2, 16], [2, 16]]
+    assert data.json()["layers"][0]["input_shape"] == [2, 16, 8]
+    for given, message in (
+        ("16:int64", "integer ids need their exclusive upper bound, e.g. 16:int64:30522"),
+        ("16:int8:3", "the dtype is one of float32, float64, float16, bfloat16, int64, int32"),
+        ("16:float32:3", "only integer ids take an upper bound"),
+    ):
+        refused = cli("inspect", str(path), "-i", given, "-i", "16")
+        assert refused.exit_code == 2 and message in refused.stderr
+
+
+@pytest.mark.parametrize("device", ["mps", "xpu"])
+def test_other_torch_devices_are_named_clearly_when_absent(cli: Cli, device: str) -> None:
+    if getattr(torch, device).is_available():
+        pytest.skip(f"this machine has {device}")
+    result = cli("inspect", "specs/mlp.yaml", "--device", device)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"linearcli: error: device {device!r} is not available: torch {torch.__version__} has "
+        f"no {device} device on this machine\n",
+    )
