@@ -53,6 +53,7 @@ def inspect_model(
     from linearcli.trace import trace
 
     recorded = trace(model, inputs)
+    element_sizes = _element_sizes(model, recorded.dtype)
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
     diagnostics = diagnose(recorded, sources, audits)
@@ -60,22 +61,30 @@ def inspect_model(
     for diagnostic in diagnostics:
         if diagnostic.layer is not None:
             findings[diagnostic.layer].append(diagnostic)
+    layers = tuple(
+        _layer_report(
+            r,
+            layer_status(findings[r.name]),
+            sources,
+            audits[r.name],
+            _costs(r, element_sizes.get(r.name, element_sizes[None]), recorded.params),
+        )
+        for r in recorded.linears
+    )
     return Report(
         spec=spec,
         device=recorded.device,
         dtype=recorded.dtype,
         inputs=recorded.input_shapes,
         output_shape=recorded.output_shape,
-        layers=tuple(
-            _layer_report(r, layer_status(findings[r.name]), sources, audits[r.name])
-            for r in recorded.linears
-        ),
+        layers=layers,
         totals=Totals(
             linear_layers=len(recorded.linears),
             linear_params=recorded.linear_params,
             params=recorded.params,
             trainable_params=recorded.trainable_params,
             param_bytes=recorded.param_bytes,
+            mult_adds=sum(layer.mult_adds for layer in layers),
         ),
         diagnostics=diagnostics,
     )
@@ -99,7 +108,11 @@ def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Repor
 
 
 def _layer_report(
-    record: LinearRecord, status: Status, sources: Mapping[str, str], init: InitAudit
+    record: LinearRecord,
+    status: Status,
+    sources: Mapping[str, str],
+    init: InitAudit,
+    costs: Mapping[str, Any],
 ) -> LayerReport:
     # status: from the layer's findings (layer_status), so --select/--ignore and
     # suppression comments recompute it the same way; a not-called layer has its finding.
@@ -123,4 +136,37 @@ def _layer_report(
         source=sources.get(record.name),
         used_by=record.used_by,
         init=init,
+        **costs,
     )
+
+
+def _costs(record: LinearRecord, element_size: int, model_params: int) -> dict[str, Any]:
+    """torchinfo's columns, from the shapes every call actually returned.
+
+    A call's mult-adds are prod(leading axes) * in_features * out_features: the matmul
+    torch's FlopCounterMode counts (its FLOPs are twice these); the bias adds are not
+    multiply-adds. A call that raised counts nothing; one whose wrong input linearcli
+    replaced counts what ran on the replacement, the call the fixed model would make.
+    """
+    outputs = [call.output_shape for call in record.calls if call.output_shape is not None]
+    features = record.in_features * record.out_features
+    return {
+        "mult_adds": sum(math.prod(shape[:-1]) * features for shape in outputs if shape),
+        "output_bytes": sum(math.prod(shape) for shape in outputs) * element_size,
+        "params_percent": 100 * record.params / model_params if model_params else 0.0,
+    }
+
+
+def _element_sizes(model: nn.Module, dtype: str) -> dict[str | None, int]:
+    """Each Linear's output element size (its weight's dtype); None: the model's dtype."""
+    import torch
+    from torch import nn
+
+    from linearcli.records import ROOT_NAME
+
+    sizes: dict[str | None, int] = {None: getattr(torch, dtype, torch.float32).itemsize}
+    for name, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if isinstance(module, nn.Linear) and isinstance(weight, torch.Tensor):
+            sizes[name or ROOT_NAME] = weight.dtype.itemsize
+    return sizes

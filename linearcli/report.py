@@ -90,6 +90,9 @@ class LayerReport:
     source: str | None
     used_by: str | None = None  # a parent that uses this weight without calling the layer
     init: InitAudit | None = None
+    mult_adds: int = 0  # over every call: prod(leading axes) * in * out, no bias adds
+    output_bytes: int = 0  # over every call, at the weight dtype's element size
+    params_percent: float = 0.0  # of Totals.params
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +112,9 @@ class LayerReport:
             "source": self.source,
             "used_by": self.used_by,
             "init": self.init.to_dict() if self.init else None,
+            "mult_adds": self.mult_adds,
+            "output_bytes": self.output_bytes,
+            "params_percent": self.params_percent,
         }
 
 
@@ -119,6 +125,7 @@ class Totals:
     params: int
     trainable_params: int
     param_bytes: int
+    mult_adds: int = 0  # every Linear's, summed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +134,7 @@ class Totals:
             "params": self.params,
             "trainable_params": self.trainable_params,
             "param_bytes": self.param_bytes,
+            "mult_adds": self.mult_adds,
         }
 
 

@@ -51,6 +51,7 @@ def test_mlp_yaml(cli: Cli) -> None:
         "params": 203_530,
         "trainable_params": 203_530,
         "param_bytes": 814_120,
+        "mult_adds": 3 * 784 * 256 + 3 * 256 * 10,
     }
 
 

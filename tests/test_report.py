@@ -21,6 +21,9 @@ LAYER = LayerReport(
     output_shape=(3, 256),
     status="ok",
     source="specs/mlp.yaml:5",
+    mult_adds=602_112,
+    output_bytes=3_072,
+    params_percent=100.0,
 )
 TOTALS = Totals(
     linear_layers=1,
@@ -28,6 +31,7 @@ TOTALS = Totals(
     params=200_960,
     trainable_params=200_960,
     param_bytes=803_840,
+    mult_adds=602_112,
 )
 
 
@@ -76,6 +80,9 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "source": "specs/mlp.yaml:5",
             "used_by": None,
             "init": None,
+            "mult_adds": 602_112,
+            "output_bytes": 3_072,
+            "params_percent": 100.0,
         }
     ]
     assert data["totals"] == {
@@ -84,6 +91,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
         "params": 200_960,
         "trainable_params": 200_960,
         "param_bytes": 803_840,
+        "mult_adds": 602_112,
     }
     assert data["diagnostics"] == [
         {
@@ -115,3 +123,12 @@ def test_ok_and_failed(
     assert result.failed() is failed
     assert result.failed(strict=True) is failed_strict
     assert result.to_dict()["ok"] is ok
+
+
+def test_torchinfo_fields_default_to_zero_for_reports_made_without_them() -> None:
+    # Fields are only ever added: code that builds a LayerReport or Totals without them
+    # still works, and their JSON says 0.
+    new = ("mult_adds", "output_bytes", "params_percent")
+    data = LayerReport(**{k: v for k, v in vars(LAYER).items() if k not in new}).to_dict()
+    assert [data[name] for name in new] == [0, 0, 0.0]
+    assert Totals(1, 2, 3, 4, 5).to_dict()["mult_adds"] == 0

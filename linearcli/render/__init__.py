@@ -1,8 +1,9 @@
 """Report -> Rich renderables, Markdown and JSON text. Never prints, never exits.
 
-``rows`` decides which rows a table shows (repeated blocks folded, ``depth``), ``cells``
-what each cell says; ``table`` lays them out for a terminal of any width, ``markdown``
-for a page. JSON is the report itself, never folded. Everything taken from a spec (layer
+``rows`` decides which rows a table shows (repeated blocks folded, ``depth``),
+``columns`` which columns and in what order, ``cells`` what each cell says; ``table``
+lays them out for a terminal of any width, ``markdown`` for a page. JSON is the report
+itself, never folded, every field always there. Everything taken from a spec (layer
 names, messages) goes into ``Text`` objects, never into markup strings, so a layer named
 ``[bold]`` is shown as written.
 """
@@ -20,6 +21,7 @@ from linearcli.render.cells import (
     summary,
     totals_lines,
 )
+from linearcli.render.columns import DEFAULT_COLUMNS, KNOWN_COLUMNS, resolve_columns
 from linearcli.render.markdown import render_markdown
 from linearcli.render.rows import Row, display_rows
 from linearcli.render.table import render_table
@@ -34,6 +36,8 @@ def render_json(report: Report) -> str:
 __all__ = [
     "ASCII_FALLBACKS",
     "COLUMNS",
+    "DEFAULT_COLUMNS",
+    "KNOWN_COLUMNS",
     "NOT_MATERIALISED",
     "Row",
     "display_rows",
@@ -43,6 +47,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "render_table",
+    "resolve_columns",
     "row_cells",
     "summary",
     "totals_lines",

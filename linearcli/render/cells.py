@@ -10,22 +10,12 @@ import math
 from collections.abc import Sequence
 
 from linearcli.records import Stats
+from linearcli.render.columns import COLUMNS as COLUMNS  # re-exported: the default headers
+from linearcli.render.columns import KNOWN_COLUMNS, resolve_columns
+from linearcli.render.columns import NUMERIC as NUMERIC
 from linearcli.render.rows import Row
 from linearcli.report import LayerReport, Report, format_bytes, format_shape
 
-COLUMNS = (
-    "layer",
-    "in → out",
-    "weight",
-    "bias",
-    "params",
-    "init ±",
-    "weight range",
-    "input",
-    "output",
-    "status",
-)
-NUMERIC = ("params", "init ±")
 # torch's own name for the Linear inside MultiheadAttention: a plain Linear to the reader.
 _PLAIN_LINEAR_TYPES = ("Linear", "NonDynamicallyQuantizableLinear")
 # Our own symbols, for terminals whose encoding has none of them.
@@ -48,37 +38,70 @@ NO_FALLBACKS: dict[int, str] = {}
 NOT_MATERIALISED = "not materialised"
 
 
-def layer_cells(layer: LayerReport, name: str | None = None) -> tuple[str, ...]:
-    """One Linear's row as plain text, a cell per name in ``COLUMNS``."""
+def layer_cells(
+    layer: LayerReport, name: str | None = None, columns: Sequence[str] | None = None
+) -> tuple[str, ...]:
+    """One Linear's row as plain text, a cell per column (``COLUMNS`` by default)."""
+    facts = layer_facts(layer, name)
+    return tuple(facts[column] for column in resolve_columns(columns))
+
+
+def row_cells(row: Row, name: str, columns: Sequence[str] | None = None) -> tuple[str, ...]:
+    """A display row's cells, a cell per column (``COLUMNS`` by default)."""
+    facts = row_facts(row, name)
+    return tuple(facts[column] for column in resolve_columns(columns))
+
+
+def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
+    """Every column's cell for one Linear, by column name."""
     name = layer.name if name is None else name
     if layer.type not in _PLAIN_LINEAR_TYPES:
         name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{layer.type}"
     seen_in = format_shape(layer.input_shape) if layer.input_shape is not None else "-"
     if layer.used_by is not None:
         seen_in = "used by parent"
-    return (
-        name,
-        f"{layer.in_features} → {layer.out_features}",
-        format_shape(layer.weight_shape),
-        format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
-        f"{layer.params:,}",
-        _init(layer),
-        _observed(layer.weight_range, layer.init.weight.observed if layer.init else None),
-        seen_in,
-        format_shape(layer.output_shape) if layer.output_shape is not None else "-",
-        layer.status,
-    )
+    called = layer.calls > 0
+    return {
+        "layer": name,
+        "in_out": f"{layer.in_features} → {layer.out_features}",
+        "weight": format_shape(layer.weight_shape),
+        "bias": format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
+        "params": f"{layer.params:,}",
+        "params_percent": _percent(layer.params_percent),
+        "mult_adds": f"{layer.mult_adds:,}" if called else "-",
+        "output_bytes": format_bytes(layer.output_bytes) if called else "-",
+        "init": _init(layer),
+        "weight_range": _observed(
+            layer.weight_range, layer.init.weight.observed if layer.init else None
+        ),
+        "input": seen_in,
+        "output": format_shape(layer.output_shape) if layer.output_shape is not None else "-",
+        "status": layer.status,
+    }
 
 
-def row_cells(row: Row, name: str) -> tuple[str, ...]:
-    """A display row's cells: a folded row's weight range spans every block folded in."""
+def row_facts(row: Row, name: str) -> dict[str, str]:
+    """A display row's cells by column name: a folded row's weight range spans every block
+    folded in; a summary's numbers are one block's."""
     if row.kind == "heading":
-        return (name, *[""] * (len(COLUMNS) - 1))
+        return dict.fromkeys(KNOWN_COLUMNS, "") | {"layer": name}
     if row.kind == "summary":
-        linears = plural(row.linears, "Linear")
-        return (name, linears, "", "", f"{row.params:,}", "", "", "", "", row.status)
-    cells = layer_cells(row.layer, name)
-    return (*cells[:6], _folded_range(row.layers), *cells[7:])
+        blocks = row.times
+        return dict.fromkeys(KNOWN_COLUMNS, "") | {
+            "layer": name,
+            "in_out": plural(row.linears, "Linear"),
+            "params": f"{row.params:,}",
+            "params_percent": _percent(sum(x.params_percent for x in row.layers) / blocks),
+            "mult_adds": f"{sum(x.mult_adds for x in row.layers) // blocks:,}",
+            "output_bytes": format_bytes(sum(x.output_bytes for x in row.layers) // blocks),
+            "status": row.status,
+        }
+    return layer_facts(row.layer, name) | {"weight_range": _folded_range(row.layers)}
+
+
+def _percent(value: float) -> str:
+    """Two decimals, as torchinfo's Param %."""
+    return f"{value:.2f}%"
 
 
 def _folded_range(layers: Sequence[LayerReport]) -> str:
@@ -128,16 +151,32 @@ def _sig(value: float) -> str:
     return f"{value:.4g}"
 
 
-def totals_lines(report: Report) -> tuple[str, ...]:
+def totals_lines(report: Report, columns: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The lines under the table; the mult-adds line only when ``columns`` has mult_adds."""
     t = report.totals
     inputs = ", ".join(format_shape(s) for s in report.inputs) or "-"
     output = format_shape(report.output_shape) if report.output_shape is not None else "-"
+    mult_adds = (mult_adds_line(t.mult_adds),) if "mult_adds" in resolve_columns(columns) else ()
     return (
         f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters",
+        *mult_adds,
         f"{t.params:,} parameters in all ({t.trainable_params:,} trainable), "
         f"{format_bytes(t.param_bytes)} as {report.dtype}",
         f"input {inputs} → output {output} on {report.device}",
     )
+
+
+def mult_adds_line(count: int) -> str:
+    """``609.8 K mult-adds in Linear layers (609,792)``: decimal units, as torchinfo's."""
+    exact = f"{count:,} mult-adds in Linear layers"
+    if count < 1000:
+        return exact
+    size = float(count)
+    for unit in ("K", "M", "G", "T", "P"):
+        size /= 1000
+        if size < 999.95 or unit == "P":
+            return f"{size:,.1f} {unit} mult-adds in Linear layers ({count:,})"
+    raise AssertionError("unreachable")
 
 
 def fold_note(rows: Sequence[Row]) -> str | None:

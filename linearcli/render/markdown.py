@@ -6,26 +6,37 @@ full, folded blocks under a ``×N`` row of their own as in the terminal.
 
 from __future__ import annotations
 
-from linearcli.render.cells import COLUMNS, NUMERIC, fold_note, row_cells, summary, totals_lines
+from collections.abc import Sequence
+
+from linearcli.render.cells import fold_note, row_cells, summary, totals_lines
+from linearcli.render.columns import HEADERS, NUMERIC_COLUMNS, resolve_columns
 from linearcli.render.rows import display_rows
 from linearcli.report import Report
 
 
-def render_markdown(report: Report, *, depth: int | None = None, expand: bool = False) -> str:
+def render_markdown(
+    report: Report,
+    *,
+    depth: int | None = None,
+    expand: bool = False,
+    columns: Sequence[str] | None = None,
+) -> str:
+    """``depth``, ``expand`` as in rows.py; ``columns`` as in render_table."""
+    chosen = resolve_columns(columns)
     title = f"### nn.Linear layers in `{report.spec}`" if report.spec else "### nn.Linear layers"
     rows = display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
     lines = [
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|",
+        "| " + " | ".join(HEADERS[c] for c in chosen) + " |",
+        "|" + "|".join("---:" if c in NUMERIC_COLUMNS else "---" for c in chosen) + "|",
     ]
     for row in rows:
         if row.kind == "heading" and row.fold == 1:
             continue  # full names say where a row is; only a fold's ×N needs a row
-        cells = [_md(cell) for cell in row_cells(row, row.title(row.name))]
+        cells = [_md(cell) for cell in row_cells(row, row.title(row.name), chosen)]
         if row.kind == "heading":
             cells[0] = f"**{cells[0]}**"
         lines.append("| " + " | ".join(cells) + " |")
-    footer = [*totals_lines(report), fold_note(rows)]
+    footer = [*totals_lines(report, chosen), fold_note(rows)]
     parts = [title, "", *lines, "", "  \n".join(line for line in footer if line)]
     if report.diagnostics:
         parts += ["", f"#### Findings: {summary(report)}", ""]

@@ -188,6 +188,8 @@ def _facts(layer: LayerReport, codes: dict[str, tuple[str, ...]], level: int) ->
         layer.calls,
         layer.input_shape,
         layer.output_shape,
+        layer.mult_adds,  # later calls may differ from the first, which the table shows
+        layer.output_bytes,
         layer.status,
         _relative_user(layer),
         None if init is None else (init.weight.scheme, init.weight.expected_bound),

@@ -11,7 +11,6 @@ still, each row becomes a few lines that break only between words.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich import box
 from rich.cells import cell_len
@@ -29,13 +28,21 @@ from rich.text import Text
 
 from linearcli.render.cells import (
     ASCII_FALLBACKS,
-    COLUMNS,
     NO_FALLBACKS,
-    NUMERIC,
     fold_note,
-    row_cells,
+    row_facts,
     title,
     totals_lines,
+)
+from linearcli.render.columns import (
+    DEFAULT_COLUMNS,
+    HEADERS,
+    LAYOUTS,
+    NUMERIC_COLUMNS,
+    WIDE,
+    Layout,
+    layouts,
+    resolve_columns,
 )
 from linearcli.render.findings import findings_panel
 from linearcli.render.rows import Row, display_rows
@@ -46,53 +53,41 @@ _UNBOUNDED = 1_000_000  # measure a table's natural width, not the width it is g
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "not-called": "yellow"}
 
 
-@dataclass(frozen=True)
-class Layout:
-    """The table's columns, each naming the ``COLUMNS`` it stacks; names as a tree or full."""
-
-    tree: bool
-    columns: tuple[tuple[str, ...], ...]
-
-    @property
-    def left_out(self) -> tuple[str, ...]:
-        shown = {name for column in self.columns for name in column}
-        return tuple(name for name in COLUMNS if name not in shown)
-
-
-WIDE = Layout(tree=False, columns=tuple((name,) for name in COLUMNS))
-_STACKED = (("weight", "bias"), ("init ±", "weight range"), ("input", "output"))
-# Widest first; each narrower one leaves out what a reader at a glance can best spare.
-LAYOUTS = (
-    WIDE,
-    Layout(True, (("layer",), ("in → out",), _STACKED[0], ("params",), *_STACKED[1:], ("status",))),
-    Layout(True, (("layer",), ("in → out",), ("params",), *_STACKED[1:], ("status",))),
-    Layout(True, (("layer",), ("in → out",), ("params",), _STACKED[2], ("status",))),
-    Layout(True, (("layer",), ("in → out",), ("params",), ("status",))),
-)
+__all__ = ["LAYOUTS", "WIDE", "Layout", "ReportView", "render_table"]
 
 
 def render_table(
-    report: Report, *, depth: int | None = None, expand: bool = False
+    report: Report,
+    *,
+    depth: int | None = None,
+    expand: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> RenderableType:
-    """The table, the totals and the findings; ``depth`` and ``expand`` as in rows.py."""
-    return ReportView(
-        report, display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
-    )
+    """The table, the totals and the findings; ``depth`` and ``expand`` as in rows.py.
+
+    ``columns``: the table's column names in order (``layer`` is always first), as in
+    ``resolve_columns``; None, the default table. ValueError for an unknown name.
+    """
+    chosen = resolve_columns(columns)
+    rows = display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
+    return ReportView(report, rows, chosen)
 
 
 class ReportView:
     """The table, the totals and the findings, in ASCII where the terminal has no more."""
 
-    def __init__(self, report: Report, rows: Sequence[Row]):
+    def __init__(self, report: Report, rows: Sequence[Row], columns: Sequence[str] | None = None):
         self.report = report
         self.rows = rows
+        self.columns = resolve_columns(columns)
+        self.layouts = LAYOUTS if self.columns == DEFAULT_COLUMNS else layouts(self.columns)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         glyphs = ASCII_FALLBACKS if options.ascii_only else NO_FALLBACKS
-        layout = choose(console, options, self.rows, glyphs)
-        notes = [*totals_lines(self.report), fold_note(self.rows)]
+        layout = choose(console, options, self.rows, glyphs, self.layouts)
+        notes = [*totals_lines(self.report, self.columns), fold_note(self.rows)]
         if layout is None:
-            yield stacked(self.report, self.rows, glyphs)
+            yield stacked(self.report, self.rows, glyphs, self.columns)
             yield Text("")
         else:
             yield from table(console, options, self.report, self.rows, layout, glyphs)
@@ -105,10 +100,14 @@ class ReportView:
 
 
 def choose(
-    console: Console, options: ConsoleOptions, rows: Sequence[Row], glyphs: dict[int, str]
+    console: Console,
+    options: ConsoleOptions,
+    rows: Sequence[Row],
+    glyphs: dict[int, str],
+    layouts: Sequence[Layout] = LAYOUTS,
 ) -> Layout | None:
     """The first layout whose every cell fits unbroken, or None: none does."""
-    for layout in LAYOUTS:
+    for layout in layouts:
         cells = [styled(row, layout, glyphs) for row in shown(rows, layout)]
         if _width(console, options, widest(cells, layout, glyphs)) <= options.max_width:
             return layout
@@ -123,12 +122,13 @@ def shown(rows: Sequence[Row], layout: Layout) -> list[Row]:
 def styled(row: Row, layout: Layout, glyphs: dict[int, str]) -> list[Text]:
     """A row's cells as Text (never markup): headings dim, the status coloured."""
     name = "  " * row.level + row.title(row.label) if layout.tree else row.title(row.name)
-    facts = dict(zip(COLUMNS, row_cells(row, name), strict=True))
+    facts = row_facts(row, name)
     cells = []
     for column in layout.columns:
         parts = [facts[name] for name in column]
-        if column == _STACKED[1]:  # the weight range's σ on a line of its own
-            parts[-1] = parts[-1].replace(" σ ", "\nσ ")
+        if "weight_range" in column and len(column) > 1:  # stacked: σ on a line of its own
+            at = column.index("weight_range")
+            parts[at] = parts[at].replace(" σ ", "\nσ ")
         cells.append(Text("\n".join(part for part in parts if part).translate(glyphs)))
     if row.kind == "heading":
         cells[0].stylize("dim")
@@ -177,32 +177,61 @@ def table(
 def empty(layout: Layout, glyphs: dict[int, str]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, header_style="bold")
     for column in layout.columns:
-        justify: JustifyMethod = "right" if column[-1] in NUMERIC else "left"
-        table.add_column("\n".join(column).translate(glyphs), justify=justify, no_wrap=True)
+        justify: JustifyMethod = "right" if column[-1] in NUMERIC_COLUMNS else "left"
+        header = "\n".join(HEADERS[name] for name in column)
+        table.add_column(header.translate(glyphs), justify=justify, no_wrap=True)
     return table
 
 
-def stacked(report: Report, rows: Sequence[Row], glyphs: dict[int, str]) -> Group:
+# How each fact reads in a line of its own, and which facts share a line.
+_PHRASES = {
+    "weight": "weight {}", "bias": "bias {}", "params": "{} params",
+    "params_percent": "{} of params", "mult_adds": "{} mult-adds", "output_bytes": "{} output",
+    "init": "init {}", "weight_range": "weights {}", "input": "input {}", "output": "output {}",
+}  # fmt: skip
+_LINES = (
+    (("weight", "bias", "params", "params_percent", "mult_adds", "output_bytes"), ", "),
+    (("init", "weight_range"), "; "),
+    (("input", "output"), ", "),
+)
+
+
+def stacked(
+    report: Report,
+    rows: Sequence[Row],
+    glyphs: dict[int, str],
+    columns: Sequence[str] = DEFAULT_COLUMNS,
+) -> Group:
     """For terminals too narrow for any table: each row as a few short lines."""
     lines = [Text(title(report).translate(glyphs), style="bold")]
     for row in shown(rows, WIDE):
-        name, features, weight, bias, params, bound, spread, seen_in, seen_out, status = (
-            cell.replace("\n", " ").translate(glyphs)
-            for cell in row_cells(row, row.title(row.name))
-        )
-        head = Text(f"{name}  {features}  " if features else name)
+        facts = {
+            column: cell.replace("\n", " ").translate(glyphs)
+            for column, cell in row_facts(row, row.title(row.name)).items()
+        }
+        features = facts["in_out"] if "in_out" in columns else ""
+        status = facts["status"] if "status" in columns else ""
+        name = facts["layer"]
+        head = Text(f"{name}  {features}  " if features else f"{name}  " if status else name)
         head.append(status, style=_STATUS_STYLE[row.status] if status else "")
         lines += [Text(""), head]
-        if row.kind == "summary":
-            lines.append(Text(f"  {params} params"))
-        elif row.kind == "linear":
-            more = (
-                f"  weight {weight}, bias {bias}, {params} params",
-                f"  init {bound}; weights {spread}",
-                f"  {seen_in} → {seen_out}",
-            )
-            lines += [Text(line.translate(glyphs)) for line in more]
+        if row.kind != "heading":
+            lines += [Text(line.translate(glyphs)) for line in _fact_lines(row, facts, columns)]
     return Group(*(Words(line) for line in lines))
+
+
+def _fact_lines(row: Row, facts: dict[str, str], columns: Sequence[str]) -> list[str]:
+    """A row's facts in the columns' order, a line per kind; a summary's, where it has one."""
+    found = []
+    for names, joiner in _LINES:
+        said = [name for name in columns if name in names]
+        # A summary has no shapes; a Linear never called, no mult-adds or output.
+        said = [n for n in said if facts[n] and (n in DEFAULT_COLUMNS or facts[n] != "-")]
+        if said == ["input", "output"]:
+            found.append(f"  {facts['input']} → {facts['output']}")
+        elif said:
+            found.append("  " + joiner.join(_PHRASES[n].format(facts[n]) for n in said))
+    return found
 
 
 def _width(console: Console, options: ConsoleOptions, table: Table) -> int:

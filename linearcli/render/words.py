@@ -15,8 +15,11 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 
-# What a line never breaks inside: a shape "(2, 16, 768)", "768 → 3072", "417.6 MiB", a word.
-_WORD = re.compile(r"(?:\((?:\d+, )*\d+,?\)|\d+ (?:→|->) \d+|\d[\d,.]* [KMGT]?i?B\b|\S)+")
+# What a line never breaks inside: a shape "(2, 16, 768)", "768 → 3072", "417.6 MiB",
+# "609.8 K" (mult-adds), a word.
+_WORD = re.compile(
+    r"(?:\((?:\d+, )*\d+,?\)|\d+ (?:→|->) \d+|\d[\d,.]* (?:[KMGT]?i?B|[KMGTP](?= ))\b|\S)+"
+)
 
 
 class Words:
