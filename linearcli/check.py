@@ -6,12 +6,12 @@ import gc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.discover import IgnoreRules, is_excluded, is_yaml_spec, yaml_specs_under
 from linearcli.errors import LinearcliError
 from linearcli.imports import ImportGraph, module_file
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
-from linearcli.report import CheckResult, FileResult, SpecFailure
 from linearcli.spec import YAML_SUFFIXES
 from linearcli.spec.python_ref import is_python_reference
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from linearcli.report import CheckResult, FileResult, Severity
+from linearcli.check_result import CheckResult, FileResult
+from linearcli.report import Severity
 
 README = "https://github.com/linearcli/linearcli/blob/main/README.md"
 

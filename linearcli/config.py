@@ -25,6 +25,7 @@ KEYS = (
     "strict",
     "allow-imports",
     "max-memory",
+    "mode",
     "paths",
     "exclude",
     "select",
@@ -45,6 +46,7 @@ class Config:
     strict: bool | None = None
     allow_imports: bool | None = None
     max_memory: int | None = None
+    mode: str | None = None
     paths: tuple[str, ...] = ()  # as the user would type them from the current directory
     exclude: tuple[str, ...] = ()  # gitignore-style patterns, relative to ``root``
     root: Path | None = None  # the directory of the pyproject.toml
@@ -66,6 +68,7 @@ class Config:
         model_args: Mapping[str, Any] | None = None,
         allow_imports: bool | None = None,
         max_memory: int | None = None,
+        mode: str | None = None,
     ) -> RunOptions:
         """What to run ``reference`` with: flags first, then this config, then defaults."""
         return RunOptions(
@@ -79,6 +82,7 @@ class Config:
             model_args=model_args or {},
             allow_imports=_first(allow_imports, self.allow_imports, False),
             max_memory=max_memory or self.max_memory,
+            mode="train" if (mode or self.mode) == "train" else "eval",
         )
 
     def finding_rules(
@@ -149,6 +153,7 @@ def load_config(start: Path | None = None) -> Config:
         strict=get("strict", bool, None, "true or false"),
         allow_imports=get("allow-imports", bool, None, "true or false"),
         max_memory=_max_memory(table.get("max-memory"), shown),
+        mode=get("mode", str, lambda v: v in ("eval", "train"), "eval or train"),
         paths=tuple(_shown(base / p) for p in paths or ()),
         exclude=tuple(
             get("exclude", list, lambda v: all(isinstance(p, str) for p in v), "a list of patterns")

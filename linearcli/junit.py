@@ -14,9 +14,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from linearcli.check_result import CheckResult
 from linearcli.codes import Finding, file_findings
 from linearcli.lines import one_line
-from linearcli.report import CheckResult
 
 # What XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
 # U+FFFF), and the C1 controls and DEL, which it allows but a terminal acts on.

@@ -9,7 +9,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from linearcli.report import CheckResult, Diagnostic, FileResult, Report, SpecFailure
+from linearcli.check_result import CheckResult, FileResult, SpecFailure
+from linearcli.report import Diagnostic, Report
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 _LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 DEVICE_CHOICES = "cpu, cuda, cuda:N, meta, auto, or another device torch has (mps, xpu)"
 DEFAULT_BATCH_SIZE = 2
 MAX_SIZE = 2**31  # the largest size linearcli accepts for any one axis or layer argument
 MAX_SEED = 2**64 - 1  # what torch.manual_seed accepts
+
+
+Mode = Literal["eval", "train"]
 
 
 class InputKind(NamedTuple):
@@ -34,6 +37,7 @@ class RunOptions:
     model_args: Mapping[str, Any] = field(default_factory=dict)  # --arg KEY=VALUE
     allow_imports: bool = False  # YAML layer types outside torch.nn, by dotted path
     max_memory: int | None = None  # bytes; None: half of what is available
+    mode: Mode = "eval"  # the forward pass's train/eval mode
 
     def input_kind(self, index: int) -> InputKind:
         return self.input_kinds[index] if index < len(self.input_kinds) else InputKind()

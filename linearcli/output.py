@@ -44,7 +44,7 @@ body {{{{
 <body>
 <pre style="font-family:Menlo,'DejaVu Sans Mono',consolas,monospace">
 <code style="font-family:inherit">{{code}}</code></pre>
-</body>
+{appendix}</body>
 </html>
 """
 
@@ -102,14 +102,17 @@ def refuse_to_overwrite_the_spec(export: Path, spec: str) -> None:
             )
 
 
-def export(renderable: Any, path: Path, kind: str, *, title: str) -> None:
-    """Rich's console export of the table, as SVG or HTML."""
+def export(renderable: Any, path: Path, kind: str, *, title: str, appendix: str = "") -> None:
+    """Rich's console export of the table, as SVG or HTML (``appendix``: HTML after it)."""
     console = Console(record=True, width=EXPORT_WIDTH, file=io.StringIO(), color_system="truecolor")
     console.print(renderable)
     if kind == "svg":
         text = console.export_svg(title=title)
     else:
-        text = console.export_html(code_format=_HTML_PAGE.format(title=html.escape(title)))
+        # Rich fills in the page with str.format: braces of our own must be doubled.
+        appendix = appendix.replace("{", "{{").replace("}", "}}")
+        page = _HTML_PAGE.format(title=html.escape(title), appendix=appendix)
+        text = console.export_html(code_format=page)
     try:
         write_atomically(path, text)
     except OSError as exc:

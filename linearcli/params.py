@@ -324,3 +324,20 @@ ExtendSelectOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+class RunMode(StrEnum):
+    eval = "eval"
+    train = "train"
+
+
+ModeOption = Annotated[
+    RunMode | None,
+    typer.Option(
+        "--mode",
+        metavar="MODE",
+        help="eval or train: the forward pass's mode (dropout, BatchNorm), like torchinfo's "
+        "mode. Either way no gradients, and the model is left as found. Default: eval.",
+        show_default=False,
+    ),
+]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from linearcli.audit import audit
 from linearcli.diagnose import diagnose
-from linearcli.options import RunOptions
+from linearcli.options import Mode, RunOptions
+from linearcli.records import INPUT_NAME
 from linearcli.report import Diagnostic, InitAudit, LayerReport, Report, Status, Totals
 from linearcli.selection import layer_status
 from linearcli.spec import LayerInit, load_spec
@@ -21,7 +22,7 @@ from linearcli.spec import LayerInit, load_spec
 if TYPE_CHECKING:
     from torch import nn
 
-    from linearcli.records import LinearRecord
+    from linearcli.records import LinearCall, LinearRecord
 
 
 def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
@@ -31,7 +32,12 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
 
     built = build(spec, options or RunOptions())
     report = inspect_model(
-        built.model, *built.inputs, spec=reference, sources=built.sources, inits=built.inits
+        built.model,
+        *built.inputs,
+        spec=reference,
+        sources=built.sources,
+        inits=built.inits,
+        mode=(options or RunOptions()).mode,
     )
     notes = tuple(Diagnostic("info", "meta-fallback", None, note) for note in built.notes)
     return replace(report, diagnostics=report.diagnostics + notes) if notes else report
@@ -43,16 +49,20 @@ def inspect_model(
     spec: str | None = None,
     sources: Mapping[str, str] | None = None,
     inits: Mapping[str, LayerInit] | None = None,
+    mode: Mode = "eval",
 ) -> Report:
     """Run ``model(*inputs)`` once and report every nn.Linear it holds.
 
+    ``mode``: the pass runs in eval mode (dropout off, BatchNorm's running statistics),
+    or in train mode, as torchinfo's ``mode`` does; either way without gradients.
     The model is left as it was found: same device, same train/eval mode of every module,
-    same parameter and buffer values, no hooks. (A LazyLinear that runs is materialised:
-    that is what running it means.)
+    same parameter and buffer values (a train-mode pass's BatchNorm updates and random
+    numbers are undone), no hooks. (A LazyLinear that runs is materialised: that is what
+    running it means.)
     """
     from linearcli.trace import trace
 
-    recorded = trace(model, inputs)
+    recorded = trace(model, inputs, mode=mode)
     element_sizes = _element_sizes(model, recorded.dtype)
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
@@ -136,8 +146,15 @@ def _layer_report(
         source=sources.get(record.name),
         used_by=record.used_by,
         init=init,
+        input_from=_input_from(first),
         **costs,
     )
+
+
+def _input_from(call: LinearCall | None) -> str | None:
+    if call is None or call.producer is None:
+        return None
+    return call.producer.name if call.producer.name is not None else INPUT_NAME
 
 
 def _costs(record: LinearRecord, element_size: int, model_params: int) -> dict[str, Any]:

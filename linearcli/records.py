@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
+INPUT_NAME = "(input)"  # how the model's input is named where a producer's name is expected
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from linearcli.errors import LinearcliError
 from linearcli.records import Stats
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +95,8 @@ class LayerReport:
     mult_adds: int = 0  # over every call: prod(leading axes) * in * out, no bias adds
     output_bytes: int = 0  # over every call, at the weight dtype's element size
     params_percent: float = 0.0  # of Totals.params
+    # The module that decided the size of its first input ("(input)": the model's input).
+    input_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +119,7 @@ class LayerReport:
             "mult_adds": self.mult_adds,
             "output_bytes": self.output_bytes,
             "params_percent": self.params_percent,
+            "input_from": self.input_from,
         }
 
 
@@ -138,7 +143,7 @@ class Totals:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
     spec: str | None
     device: str
@@ -148,6 +153,29 @@ class Report:
     layers: tuple[LayerReport, ...]
     totals: Totals
     diagnostics: tuple[Diagnostic, ...]
+
+    def __repr__(self) -> str:
+        """One line, for a notebook's text output and logs: spec, layers, params, verdict."""
+        from linearcli.notebook import report_repr
+
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the table and the findings, as HTML."""
+        from linearcli.notebook import report_html
+
+        return report_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from linearcli.notebook import report_markdown
+
+        return report_markdown(self)
+
+    def __rich__(self) -> RenderableType:
+        """``rich.print(report)``: the terminal table."""
+        from linearcli.render import render_table
+
+        return render_table(self)
 
     @property
     def ok(self) -> bool:
@@ -196,71 +224,3 @@ def format_bytes(count: int) -> str:
 
 def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
     return None if value is None else list(value)
-
-
-@dataclass(frozen=True)
-class SpecFailure:
-    """A spec that could not be checked (exit 2): the JSON ``error`` object."""
-
-    code: str  # spec-error or build-error
-    message: str
-    source: str | None
-
-    @classmethod
-    def of(cls, error: LinearcliError) -> SpecFailure:
-        return cls(error.code, error.message, error.location)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "source": self.source}
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """One spec of a ``check`` run: its report, or why there is none."""
-
-    spec: str
-    report: Report | None
-    failure: SpecFailure | None = None
-
-    def exit_code(self, *, strict: bool) -> int:
-        if self.report is None:
-            return 2
-        return 1 if self.report.failed(strict=strict) else 0
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.report is not None:
-            return self.report.to_dict()
-        assert self.failure is not None
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "spec": self.spec,
-            "ok": False,
-            "error": self.failure.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    files: tuple[FileResult, ...]
-    strict: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        """The worst file wins: 2 (not checked) over 1 (findings) over 0."""
-        return max((f.exit_code(strict=self.strict) for f in self.files), default=0)
-
-    def count(self, severity: Severity) -> int:
-        """Findings of this severity; a spec that could not be checked is one error too."""
-        findings = sum(f.report.count(severity) for f in self.files if f.report is not None)
-        return findings + (self.not_checked if severity == "error" else 0)
-
-    @property
-    def not_checked(self) -> int:
-        return sum(1 for f in self.files if f.report is None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "ok": self.exit_code == 0,
-            "files": [f.to_dict() for f in self.files],
-        }

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 import linearcli
+from linearcli.check_result import CheckResult
 from linearcli.codes import RULE_INDEX, RULES, Finding, Rule, findings, split_location
 from linearcli.lines import one_line
-from linearcli.report import CheckResult
 from linearcli.spec.python_ref import is_python_reference
 
 SARIF_SCHEMA = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from linearcli.check_result import CheckResult
 from linearcli.codes import findings
-from linearcli.report import CheckResult
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

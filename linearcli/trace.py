@@ -16,6 +16,7 @@ import traceback
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any, cast
 
 import torch
@@ -33,6 +34,7 @@ from linearcli.records import (
     Stats,
     Trace,
 )
+from linearcli.restore import undone_afterwards
 
 _STATS_BATCH_BYTES = 64 * 2**20
 MODEL_INPUT = Producer(name=None, type_name="input")
@@ -53,9 +55,10 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 )  # fmt: skip
 
 
-def trace(model: nn.Module, inputs: tuple[Any, ...]) -> Trace:
+def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
     recorder = _Recorder(model)
-    output, failure = recorder.run(model, inputs)
+    with undone_afterwards(model) if mode == "train" else nullcontext():
+        output, failure = recorder.run(model, inputs, training=mode == "train")
     linears = recorder.linears
     own = {id(module): list(module.parameters()) for _, module in linears}
     stats = iter(_stats([p for _, module in linears for p in (module.weight, module.bias)]))
@@ -114,7 +117,9 @@ class _Recorder:
         self.last_leaf: tuple[Producer, Shape, bool] | None = None
         self.recovered = False
 
-    def run(self, model: nn.Module, inputs: tuple[Any, ...]) -> tuple[Any, ForwardFailure | None]:
+    def run(
+        self, model: nn.Module, inputs: tuple[Any, ...], *, training: bool = False
+    ) -> tuple[Any, ForwardFailure | None]:
         for x in inputs:
             if isinstance(x, torch.Tensor):
                 self.note(x, MODEL_INPUT, feature_map=False)
@@ -125,7 +130,7 @@ class _Recorder:
                 if isinstance(module, _CHECKED_BEFORE):
                     handles.append(module.register_forward_pre_hook(self.before))
                 handles.append(module.register_forward_hook(self.after))
-            model.eval()
+            model.train(training)
             with torch.no_grad():
                 try:
                     return model(*inputs), None

@@ -680,3 +680,37 @@ def test_other_torch_devices_are_named_clearly_when_absent(cli: Cli, device: str
         f"linearcli: error: device {device!r} is not available: torch {torch.__version__} has "
         f"no {device} device on this machine\n",
     )
+
+
+def test_mode_columns_and_the_flow_in_markdown_and_html(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "aux.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(4, 2)\n        self.aux = nn.Linear(4, 3)\n\n"
+        "    def forward(self, x):\n        if self.training:\n            self.aux(x)\n"
+        "        return self.fc(x)\n\n\nexample_input = torch.zeros(2, 4)\n"
+    )
+    evaluated = cli("inspect", str(path), "-f", "json").json()
+    trained = cli("inspect", str(path), "-f", "json", "--mode", "train").json()
+    assert [layer["calls"] for layer in evaluated["layers"]] == [1, 0]
+    assert [layer["calls"] for layer in trained["layers"]] == [1, 1]
+    assert cli("inspect", str(path), "--mode", "test").exit_code == 2
+
+    table = cli("inspect", "specs/mlp.yaml", "--columns", "params,mult_adds,status")
+    assert table.stdout.splitlines()[2].split() == ["layer", "params", "mult-adds", "status"]
+    assert "609.8 K mult-adds in Linear layers (609,792)" in table.stdout
+    bad = cli("inspect", "specs/mlp.yaml", "--columns", "params,flops")
+    assert bad.exit_code == 2 and "unknown column 'flops'" in bad.stderr
+
+    markdown = cli("inspect", "specs/broken/wrong_hidden_size.yaml", "-f", "markdown").stdout
+    flow = markdown[markdown.index("```mermaid") :]
+    assert 'n1["fc1 784 → 256"]' in flow and "class n2 error" in flow
+    assert "linkStyle 1 stroke:#d73a49,stroke-width:3px" in flow
+    page = tmp_path / "wrong.html"
+    assert (
+        cli("inspect", "specs/broken/wrong_hidden_size.yaml", "--export-html", str(page)).exit_code
+        == 1
+    )
+    html = page.read_text()
+    assert '<pre class="mermaid">' in html and "fc2 128 → 10" in html

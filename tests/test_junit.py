@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from linearcli.check import check_specs
+from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.codes import Finding
 from linearcli.junit import finding_lines, render_check_junit, xml_text
 from linearcli.options import RunOptions
-from linearcli.report import CheckResult, Diagnostic, FileResult, Report, SpecFailure, Totals
+from linearcli.report import Diagnostic, Report, Totals
 from linearcli.statistics import statistics_lines
 
 ROOT = Path(__file__).resolve().parent.parent

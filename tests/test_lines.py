@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.lines import (
     check_summary,
     finding_lines,
@@ -11,14 +12,7 @@ from linearcli.lines import (
     render_check_github,
     render_check_text,
 )
-from linearcli.report import (
-    CheckResult,
-    Diagnostic,
-    FileResult,
-    Report,
-    SpecFailure,
-    Totals,
-)
+from linearcli.report import Diagnostic, Report, Totals
 
 TOTALS = Totals(linear_layers=0, linear_params=0, params=0, trainable_params=0, param_bytes=0)
 

@@ -24,6 +24,7 @@ LAYER = LayerReport(
     mult_adds=602_112,
     output_bytes=3_072,
     params_percent=100.0,
+    input_from="(input)",
 )
 TOTALS = Totals(
     linear_layers=1,
@@ -83,6 +84,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "mult_adds": 602_112,
             "output_bytes": 3_072,
             "params_percent": 100.0,
+            "input_from": "(input)",
         }
     ]
     assert data["totals"] == {

@@ -16,9 +16,10 @@ import pytest
 
 import linearcli
 from linearcli.check import check_specs
+from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.codes import RULES, Finding, split_location
 from linearcli.options import RunOptions
-from linearcli.report import CheckResult, Diagnostic, FileResult, Report, SpecFailure, Totals
+from linearcli.report import Diagnostic, Report, Totals
 from linearcli.sarif import artifact_location, message_text, render_check_sarif
 
 ROOT = Path(__file__).resolve().parent.parent

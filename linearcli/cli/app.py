@@ -17,9 +17,10 @@ import typer
 from rich.console import Console
 
 from linearcli import __version__, output
+from linearcli.check_result import SpecFailure
 from linearcli.errors import LinearcliError
 from linearcli.lines import one_line
-from linearcli.report import SCHEMA_VERSION, Report, SpecFailure
+from linearcli.report import SCHEMA_VERSION, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 BUG_REPORT_LINE = (
@@ -103,6 +104,8 @@ def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except _click_errors.ClickException:
+        raise  # a usage error found late: run() says it in one line, exit 2
     except Exception:
         traceback.print_exc(file=sys.stderr)
         err_console.print(BUG_REPORT_LINE, markup=False, soft_wrap=True)

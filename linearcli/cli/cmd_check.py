@@ -23,6 +23,7 @@ from linearcli.params import (
     ExtendSelectOption,
     IgnoreOption,
     MaxMemoryOption,
+    ModeOption,
     QuietOption,
     SeedOption,
     SelectOption,
@@ -64,6 +65,7 @@ def check(
     strict: StrictOption = None,
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
+    mode: ModeOption = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -131,6 +133,7 @@ def check(
                 batch_size=batch_size,
                 allow_imports=allow_imports,
                 max_memory=max_memory,
+                mode=mode.value if mode else None,
             )
 
         with output.progress(

@@ -33,6 +33,7 @@ from linearcli.params import (
     IgnoreOption,
     InputShapeOption,
     MaxMemoryOption,
+    ModeOption,
     OutputFormat,
     SeedOption,
     SelectOption,
@@ -80,6 +81,17 @@ def inspect(
             show_default=False,
         ),
     ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="NAMES",
+            help="The table's columns, in order, comma-separated: in_out, weight, bias, params, "
+            "params_percent, mult_adds, output_bytes, init, weight_range, input, output, "
+            "status (layer always comes first). JSON always has everything.",
+            show_default=False,
+        ),
+    ] = None,
     expand: Annotated[
         bool,
         typer.Option(
@@ -91,6 +103,7 @@ def inspect(
     arg: ArgOption = None,
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
+    mode: ModeOption = None,
     export_svg: Annotated[Path | None, export_option("SVG")] = None,
     export_html: Annotated[Path | None, export_option("HTML")] = None,
     color: ColorOption = ColorMode.auto,
@@ -104,6 +117,7 @@ def inspect(
     debug: DebugOption = False,
 ) -> None:
     json_output = output_format is OutputFormat.json
+    chosen = _columns(columns)
     with exit_codes(debug=debug, json_errors=json_output):
         exports = [
             (path, kind) for path, kind in ((export_svg, "svg"), (export_html, "html")) if path
@@ -123,9 +137,11 @@ def inspect(
             model_args=dict(arg or ()),
             allow_imports=allow_imports,
             max_memory=max_memory,
+            mode=mode.value if mode else None,
         )
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
+        from linearcli.render.flow import mermaid_html
         from linearcli.selection import apply
 
         with output.progress(err_console, f"inspecting {spec}"):
@@ -136,12 +152,25 @@ def inspect(
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
-            sys.stdout.write(render_markdown(report, depth=depth, expand=expand))
+            sys.stdout.write(render_markdown(report, depth=depth, expand=expand, columns=chosen))
         else:
-            table = render_table(report, depth=depth, expand=expand)
+            table = render_table(report, depth=depth, expand=expand, columns=chosen)
             output.print_renderable(table, color=color.value)
         for path, kind in exports:
-            table = render_table(report, depth=depth, expand=expand)
-            output.export(table, path, kind, title=f"linearcli inspect {spec}")
+            table = render_table(report, depth=depth, expand=expand, columns=chosen)
+            flow = mermaid_html(report, expand=expand) if kind == "html" else ""
+            output.export(table, path, kind, title=f"linearcli inspect {spec}", appendix=flow)
     failed = report.failed(strict=config.is_strict(strict))
     raise typer.Exit(exit_code(EXIT_FINDINGS if failed else EXIT_OK, exit_zero=exit_zero))
+
+
+def _columns(text: str | None) -> tuple[str, ...] | None:
+    """--columns, checked before anything runs: a bad name is a usage error."""
+    if text is None:
+        return None
+    from linearcli.render import resolve_columns
+
+    try:
+        return resolve_columns([name.strip() for name in text.split(",") if name.strip()])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--columns'") from None

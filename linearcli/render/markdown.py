@@ -1,7 +1,8 @@
 """The report as a GitHub Markdown table: the same rows as the terminal, full names.
 
 Meant for pull requests and issues, where a page is wide: every column, every name in
-full, folded blocks under a ``×N`` row of their own as in the terminal.
+full, folded blocks under a ``×N`` row of their own as in the terminal; then the flow
+as a Mermaid flowchart, which GitHub draws.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from linearcli.render.cells import fold_note, row_cells, summary, totals_lines
 from linearcli.render.columns import HEADERS, NUMERIC_COLUMNS, resolve_columns
+from linearcli.render.flow import mermaid_block
 from linearcli.render.rows import display_rows
 from linearcli.report import Report
 
@@ -45,6 +47,7 @@ def render_markdown(
             fix = f" Fix: {_md(d.fix)}." if d.fix else ""
             source = f" (`{d.source}`)" if d.source else ""
             parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}.{fix}{source}")
+    parts += ["", "#### Flow", "", mermaid_block(report, expand=expand).rstrip("\n")]
     return "\n".join(parts) + "\n"
 
 
