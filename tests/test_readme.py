@@ -96,3 +96,15 @@ def test_console_block(
 )
 def test_ellipsis_matching(expected: str, actual: str, matches: bool) -> None:
     assert ConsoleBlock("linearcli x", expected, 0, 0).matches(actual) is matches
+
+
+def test_the_mermaid_picture_is_what_linearcli_draws(in_repo: Path) -> None:
+    from linearcli import inspect_spec
+    from linearcli.render.flow import mermaid_block
+
+    text = README.read_text(encoding="utf-8")
+    marker = "<!-- linearcli inspect specs/broken/three_mismatches.yaml -f markdown"
+    start = text.index("```mermaid", text.index(marker))
+    shown = text[start : text.index("```\n", start + 3) + 4]
+    assert shown == mermaid_block(inspect_spec("specs/broken/three_mismatches.yaml"))
+    assert "class n2,n3,n4 error" in shown  # the three failing layers, in red
