@@ -25,6 +25,8 @@ from linearcli.render import ASCII_FALLBACKS
 
 EXPORT_WIDTH = 120
 PROGRESS_DELAY_S = 1.0
+# "path:line: error[" at the start of a linter line: the severity is what gets a colour.
+_SEVERITY = re.compile(r"^(\S.*?: )(error|warning|info)\[", re.MULTILINE)
 # The end of a line: spaces and the style codes among them (a padded bold header cell).
 _LINE_END = re.compile(r"(?: |\x1b\[[0-9;]*m)+$", re.MULTILINE)
 # Rich's own page template has no <title>; this one does, and nothing else of note.
@@ -77,17 +79,30 @@ def _is_a_terminal(stream: Any) -> bool:
         return False
 
 
-def print_renderable(renderable: Any, *, color: str = "auto") -> None:
-    """Print to stdout without the spaces Rich pads every table line with to its end.
-
-    ``color``: auto (Rich's rules: a terminal, NO_COLOR, FORCE_COLOR), always or never.
-    """
+def stdout_console(color: str = "auto") -> Console:
+    """``color``: auto (Rich's rules: a terminal, NO_COLOR, FORCE_COLOR), always or never."""
     if color == "always":
-        console = Console(force_terminal=True, no_color=False)
-    elif color == "never":
-        console = Console(no_color=True, color_system=None)
-    else:
-        console = Console()
+        return Console(force_terminal=True, no_color=False)
+    if color == "never":
+        return Console(no_color=True, color_system=None)
+    return Console()
+
+
+def print_linter_lines(text: str, *, color: str = "auto") -> None:
+    """``check``'s text lines, the severity coloured where colour is on (as ruff does)."""
+    console = stdout_console(color)
+    if console.no_color or console.color_system is None:
+        sys.stdout.write(text)
+        return
+    styles = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+    sys.stdout.write(
+        _SEVERITY.sub(lambda m: f"{m[1]}{styles[m[2]]}{m[2]}\x1b[0m[", text)  # one per line
+    )
+
+
+def print_renderable(renderable: Any, *, color: str = "auto") -> None:
+    """Print to stdout without the spaces Rich pads every table line with to its end."""
+    console = stdout_console(color)
     with console.capture() as captured:
         console.print(renderable)
     text = _LINE_END.sub(lambda end: end.group().replace(" ", ""), captured.get())

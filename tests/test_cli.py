@@ -628,6 +628,12 @@ def test_color_always_never_and_auto(cli: Cli, in_repo: Path) -> None:
     auto = cli("inspect", "specs/mlp.yaml")  # not a terminal here
     assert "\x1b[" not in auto.stdout
     assert cli("inspect", "specs/mlp.yaml", "--color", "sometimes").exit_code == 2
+    spec = "specs/broken/conv_channels.yaml"
+    coloured = cli("check", spec, "--color", "always").stdout.splitlines()
+    assert coloured[0].startswith(f"{spec}:6: \x1b[1;31merror\x1b[0m[forward-error] conv2: ")
+    assert coloured[1].startswith(f"{spec}:8: \x1b[36minfo\x1b[0m[not-called] fc: ")
+    assert "\x1b[" not in cli("check", spec, "--color", "never", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in cli("check", spec).stdout  # not a terminal
 
 
 def test_shell_completion_is_offered(cli: Cli) -> None:

@@ -16,6 +16,8 @@ from linearcli.params import (
     AllowImportsOption,
     BatchSizeOption,
     CheckFormat,
+    ColorMode,
+    ColorOption,
     DebugOption,
     DeviceOption,
     DTypeOption,
@@ -85,6 +87,7 @@ def check(
             "them or imports one of them.",
         ),
     ] = False,
+    color: ColorOption = ColorMode.auto,
     exit_zero: ExitZeroOption = False,
     quiet: QuietOption = False,
     verbose: Annotated[
@@ -180,6 +183,8 @@ def check(
         if output_format is CheckFormat.junit:  # the XML says UTF-8: write exactly that
             sys.stdout.flush()
             sys.stdout.buffer.write(text.encode("utf-8"))
+        elif output_format is CheckFormat.text:
+            output.print_linter_lines(text, color=color.value)
         else:
             sys.stdout.write(text)
     raise typer.Exit(exit_code(result.exit_code, exit_zero=exit_zero))
