@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -70,6 +70,38 @@ def progress(console: Console, text: str) -> Iterator[None]:
         timer.cancel()
         timer.join()  # so it cannot start after the stop below
         status.stop()
+
+
+@contextmanager
+def user_output_to_stderr() -> Iterator[None]:
+    """While a spec's own code runs, what it prints goes to stderr: stdout is linearcli's.
+
+    Both Python's ``print`` and writes to file descriptor 1 (a C extension's) move, so
+    ``--format json`` stays exactly one JSON document whatever the spec prints.
+    """
+    sys.stdout.flush()
+    saved = _duplicate_stdout_descriptor()
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _duplicate_stdout_descriptor() -> int | None:
+    """fd 1 pointed at stderr, its old target kept; None where stdout has no descriptor."""
+    try:
+        if sys.stdout.fileno() != 1:
+            return None
+        error = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None  # a captured stream (tests, notebooks): redirect_stdout is enough
+    saved = os.dup(1)
+    os.dup2(error, 1)
+    return saved
 
 
 def _is_a_terminal(stream: Any) -> bool:
@@ -130,6 +162,9 @@ def export(renderable: Any, path: Path, kind: str, *, title: str, appendix: str 
         text = console.export_html(code_format=page)
     try:
         write_atomically(path, text)
+    except LinearcliError as exc:
+        message = f"cannot write the {kind.upper()} export: {exc.message}"
+        raise LinearcliError(message, path=str(path)) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise LinearcliError(
@@ -140,29 +175,46 @@ def export(renderable: Any, path: Path, kind: str, *, title: str, appendix: str 
 def write_atomically(path: Path, text: str) -> None:
     """Into a temporary file beside it, then renamed: never a half-written file.
 
-    The file ends with the permissions it had, or, new, those any new file gets here
-    (the umask's): mkstemp's private 0600 is for the temporary file only.
+    Only a regular file is ever written: an existing one keeps its mode and owner, and a
+    symbolic link is followed to its target, which is replaced, never the link itself;
+    anything else there (a FIFO, a device, a directory) is refused. A new file gets the
+    permissions any new file gets here (the umask's), not mkstemp's private 0600.
     """
+    target = Path(os.path.realpath(path))
+    try:
+        existing: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise LinearcliError("refusing to write over something that is not a regular file")
     descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
+        if existing is None:
+            os.chmod(temporary, _new_file_mode())
+        else:
+            os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+            _keep_owner(temporary, existing)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _mode_for(path: Path) -> int:
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _keep_owner(temporary: str, existing: os.stat_result) -> None:
     try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        os.chown(temporary, existing.st_uid, existing.st_gid)
+    except PermissionError:
+        pass  # only root may give a file away; then it is ours, as any edit would make it
 
 
 class _Transliterating:

@@ -112,14 +112,16 @@ def import_from_cwd(module_name: str) -> ModuleType:
 
 
 def _find_model(module: ModuleType, spec: PythonSpec, where: str) -> tuple[str, object]:
+    # vars(), not getattr(): a module-level __getattr__ is the spec's code, and may raise.
+    defined = vars(module)
     if spec.name is not None:
-        if not hasattr(module, spec.name):
+        if spec.name not in defined:
             raise SpecError(f"defines no {spec.name!r}", path=where)
-        return spec.name, getattr(module, spec.name)
-    if isinstance(getattr(module, "model", None), nn.Module):
-        return "model", module.model
-    if callable(getattr(module, "build_model", None)):
-        return "build_model", module.build_model
+        return spec.name, defined[spec.name]
+    if isinstance(defined.get("model"), nn.Module):
+        return "model", defined["model"]
+    if callable(defined.get("build_model")):
+        return "build_model", defined["build_model"]
     classes = [
         value
         for value in vars(module).values()
@@ -187,7 +189,7 @@ def _trial_on_meta(
 def _example_input(
     module: ModuleType, where: str, path: str | None
 ) -> tuple[torch.Tensor, ...] | None:
-    value = getattr(module, "example_input", None)
+    value = vars(module).get("example_input")
     if value is None:
         return None
     if callable(value) and not isinstance(value, torch.Tensor):
@@ -260,7 +262,10 @@ def _line_in(tb: TracebackType | None, path: str | None) -> int | None:
 
 
 def describe(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    from linearcli.trace import printable
+
+    text = printable(exc).strip()
+    message = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

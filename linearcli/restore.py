@@ -1,19 +1,33 @@
-"""Undo what a train-mode forward pass changes: buffers (BatchNorm's running statistics,
-its batch counter) and the random number generators (dropout draws from them).
+"""Undo what a forward pass may change besides its output, so the model is left as found.
 
-Parameters are not touched: the pass runs without gradients, so no optimizer step can
-change them. A buffer that is not materialised yet (a lazy module's) has no values to
-keep; on the meta device there are none either, and copying them back is free.
+Restored: every buffer's values (BatchNorm's running statistics and batch counter, any
+cache a forward() writes), the random number generators (dropout, or a forward() that
+draws), and the hooks a forward() registers on the model's modules. Not restored:
+parameters a forward() changes in place (``self.fc.weight.mul_(2)``); the pass runs
+without gradients, so no optimizer step changes them, and copying every parameter of a
+large model before each pass would cost more than the pass. docs/report.md says so.
+A buffer that is not materialised yet (a lazy module's) has no values to keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
+
+# The hook tables of an nn.Module, by attribute name (private, but stable for years).
+_HOOK_TABLES = (
+    "_forward_hooks",
+    "_forward_pre_hooks",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_hooks",
+    "_load_state_dict_pre_hooks",
+)
 
 
 @contextmanager
@@ -21,6 +35,7 @@ def undone_afterwards(model: nn.Module) -> Iterator[None]:
     buffers = [b for b in model.buffers() if not is_lazy(b)]
     with torch.no_grad():
         saved = [b.detach().clone() for b in buffers]
+    hooks = _hook_keys(model)
     devices = sorted({b.device.index or 0 for b in buffers if b.device.type == "cuda"})
     try:
         with torch.random.fork_rng(devices=devices):
@@ -30,3 +45,22 @@ def undone_afterwards(model: nn.Module) -> Iterator[None]:
             for buffer, value in zip(buffers, saved, strict=True):
                 if buffer.shape == value.shape:
                     buffer.copy_(value)
+        _remove_new_hooks(model, hooks)
+
+
+def _hook_keys(model: nn.Module) -> dict[tuple[int, str], set[Any]]:
+    return {
+        (id(module), table): set(getattr(module, table, {}))
+        for module in model.modules()
+        for table in _HOOK_TABLES
+    }
+
+
+def _remove_new_hooks(model: nn.Module, before: dict[tuple[int, str], set[Any]]) -> None:
+    for module in model.modules():
+        for table in _HOOK_TABLES:
+            hooks = getattr(module, table, None)
+            if not hooks:
+                continue
+            for key in set(hooks) - before.get((id(module), table), set()):
+                del hooks[key]

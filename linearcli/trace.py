@@ -16,7 +16,6 @@ import traceback
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
-from contextlib import nullcontext
 from typing import Any, cast
 
 import torch
@@ -57,7 +56,7 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 
 def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
     recorder = _Recorder(model)
-    with undone_afterwards(model) if mode == "train" else nullcontext():
+    with undone_afterwards(model):
         output, failure = recorder.run(model, inputs, training=mode == "train")
     linears = recorder.linears
     own = {id(module): list(module.parameters()) for _, module in linears}
@@ -127,6 +126,8 @@ class _Recorder:
         handles = []
         try:
             for _, module in self.named:
+                if isinstance(module, torch.jit.ScriptModule):
+                    continue  # TorchScript modules take no Python hooks; their parent's do
                 if isinstance(module, _CHECKED_BEFORE):
                     handles.append(module.register_forward_pre_hook(self.before))
                 handles.append(module.register_forward_hook(self.after))
@@ -156,9 +157,10 @@ class _Recorder:
         )
         # Checked before the Linear runs: it still sees the unflattened input, and the
         # finding is the same on every device.
-        if module.in_features > 0 and x.ndim >= 1 and x.shape[-1] != module.in_features:
+        in_features = features(module)[0]
+        if in_features > 0 and x.ndim >= 1 and x.shape[-1] != in_features:
             self.recovered = True
-            return (_repaired(x, module.in_features, feature_map), *args[1:])
+            return (_repaired(x, in_features, feature_map), *args[1:])
         return None
 
     def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -193,10 +195,8 @@ class _Recorder:
     def produced_by(self, module: nn.Module) -> Producer:
         producer = self.producers.get(id(module))
         if producer is None:
-            features = (
-                (module.in_features, module.out_features) if isinstance(module, nn.Linear) else None
-            )
-            producer = Producer(self.names[id(module)], type(module).__name__, features)
+            sizes = features(module) if isinstance(module, nn.Linear) else None
+            producer = Producer(self.names[id(module)], type(module).__name__, sizes)
             self.producers[id(module)] = producer
         return producer
 
@@ -222,7 +222,7 @@ class _Recorder:
             module=self.names.get(id(culprit), ROOT_NAME),
             module_type=type(culprit).__name__,
             exception_type=type(exc).__name__,
-            message=str(exc).strip(),
+            message=printable(exc).strip(),
             after_recovery=self.recovered,
             location=deepest_user_line(exc.__traceback__),
             traceback="".join(traceback.format_exception(exc)),
@@ -254,6 +254,30 @@ def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Ten
     return torch.zeros(shape, dtype=x.dtype, device=x.device)
 
 
+def features(module: nn.Linear) -> tuple[int, int]:
+    """(in_features, out_features) as the weight has them: (out, in) is what runs.
+
+    A subclass may keep other things in its ``in_features`` attribute; the weight's
+    shape cannot lie. A LazyLinear before its first call has only out_features (in: 0).
+    """
+    weight = getattr(module, "weight", None)
+    if isinstance(weight, torch.Tensor) and not is_lazy(weight) and weight.ndim == 2:
+        return int(weight.shape[1]), int(weight.shape[0])
+    in_features, out_features = getattr(module, "in_features", 0), module.out_features
+    return (
+        in_features if isinstance(in_features, int) else 0,
+        out_features if isinstance(out_features, int) else 0,
+    )
+
+
+def printable(exc: BaseException) -> str:
+    """An exception's text, even when its __str__ raises (user code can do anything)."""
+    try:
+        return str(exc)
+    except Exception:
+        return f"<{type(exc).__name__} whose message could not be read>"
+
+
 def _record(
     name: str,
     module: nn.Linear,
@@ -266,13 +290,14 @@ def _record(
     weight = module.weight
     lazy = is_lazy(weight)
     bias = module.bias
+    in_features, out_features = features(module)
     return LinearRecord(
         name=name,
         type_name=type_name,
-        in_features=module.in_features,
-        out_features=module.out_features,
-        weight_shape=(module.out_features, module.in_features) if lazy else tuple(weight.shape),
-        bias_shape=None if bias is None else (module.out_features,),
+        in_features=in_features,
+        out_features=out_features,
+        weight_shape=(out_features, in_features) if lazy else tuple(weight.shape),
+        bias_shape=None if bias is None else (out_features,),
         params=params,
         weight_stats=stats[0],
         bias_stats=stats[1],

@@ -139,8 +139,11 @@ def check(
                 mode=mode.value if mode else None,
             )
 
-        with output.progress(
-            err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
+        with (
+            output.progress(
+                err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
+            ),
+            output.user_output_to_stderr(),
         ):
             result = check_specs(specs, options_for, strict=config.is_strict(strict))
         comments = SourceComments()  # each source file read once for the whole run

@@ -144,11 +144,17 @@ def inspect(
         from linearcli.render.flow import mermaid_html
         from linearcli.selection import apply
 
-        with output.progress(err_console, f"inspecting {spec}"):
+        with output.progress(err_console, f"inspecting {spec}"), output.user_output_to_stderr():
             report = inspect_spec(spec, options)
         report = apply(report, rules, report_unused=config.is_strict(strict))
         if not quiet:
             say_notes(spec, report, debug=debug)
+        # Exports first: if one cannot be written, stdout holds the error alone (one JSON
+        # document with --format json), not a report followed by an error.
+        for path, kind in exports:
+            table = render_table(report, depth=depth, expand=expand, columns=chosen)
+            flow = mermaid_html(report, expand=expand) if kind == "html" else ""
+            output.export(table, path, kind, title=f"linearcli inspect {spec}", appendix=flow)
         if json_output:
             sys.stdout.write(render_json(report) + "\n")
         elif output_format is OutputFormat.markdown:
@@ -156,10 +162,6 @@ def inspect(
         else:
             table = render_table(report, depth=depth, expand=expand, columns=chosen)
             output.print_renderable(table, color=color.value)
-        for path, kind in exports:
-            table = render_table(report, depth=depth, expand=expand, columns=chosen)
-            flow = mermaid_html(report, expand=expand) if kind == "html" else ""
-            output.export(table, path, kind, title=f"linearcli inspect {spec}", appendix=flow)
     failed = report.failed(strict=config.is_strict(strict))
     raise typer.Exit(exit_code(EXIT_FINDINGS if failed else EXIT_OK, exit_zero=exit_zero))
 

@@ -70,9 +70,15 @@ def read_yaml_spec(path: str) -> YamlSpec:
             path=path,
         )
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # a file that grew since the stat: no more
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(f"a spec is at most {MAX_FILE_BYTES // 2**20} MiB", path=path)
     return _Reader(path, text).read()
 
 
