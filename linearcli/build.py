@@ -313,7 +313,7 @@ def _imported(dotted: str, path: str, line: int, allow_imports: bool) -> object:
         raise SpecError(
             f"cannot import {module_name!r} for layer type {dotted!r}: {exc}", path=path, line=line
         ) from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise BuildError(
             f"importing {module_name!r} for layer type {dotted!r} raised {describe(exc)}",
             path=path,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.discover import IgnoreRules, is_excluded, is_yaml_spec, yaml_specs_under
 from linearcli.errors import LinearcliError
+from linearcli.guard import exit_message
 from linearcli.imports import ImportGraph, module_file
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
@@ -62,7 +64,7 @@ def collect_specs(
                 found[given] = None
         else:
             found[given] = None  # a Python spec, or a path that is no file: check says so
-    return list(found)
+    return _once_each(found)
 
 
 def _changed_specs(
@@ -99,7 +101,22 @@ def _changed_specs(
             python_changed and not dependencies.complete
         ):
             found[reference] = None
-    return list(found)
+    return _once_each(found)
+
+
+def _once_each(references: Iterable[str]) -> list[str]:
+    """Each spec once, however it was spelled (a.yaml, ./a.yaml, /abs/a.yaml, a link)."""
+    seen: set[str] = set()
+    unique = []
+    for reference in references:
+        file = _file_of(reference)
+        identity = reference
+        if os.path.exists(file):
+            identity = os.path.realpath(file) + reference[len(file) :]
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(reference)
+    return unique
 
 
 def _file_of(reference: str) -> str:
@@ -129,6 +146,9 @@ def check_specs(
             results.append(FileResult(spec, inspect_spec(spec, options_for(spec))))
         except LinearcliError as exc:
             results.append(FileResult(spec, None, SpecFailure.of(exc)))
+        except SystemExit as exc:  # from user code linearcli did not expect to exit
+            message = f"the spec called {exit_message(exc)}: not checked"
+            results.append(FileResult(spec, None, SpecFailure("build-error", message, spec)))
     return CheckResult(tuple(results), strict=strict)
 
 

@@ -85,13 +85,22 @@ def is_yaml_spec(path: Path) -> bool:
     """
     data = read_regular_file(path, MAX_FILE_BYTES + 1)
     if data is None:
-        return False
+        # A regular file that cannot be read (its permissions) is named, so that check
+        # says why it was not checked instead of skipping it in silence.
+        return _is_regular(path) and Path(path).suffix.lower() in YAML_SUFFIXES
     if len(data) > MAX_FILE_BYTES:
         return _MODEL_LINE.search(data) is not None
     try:
         return "model" in top_level_keys(data)
     except yaml.YAMLError:
         return _MODEL_LINE.search(data) is not None  # a broken spec must fail, not vanish
+
+
+def _is_regular(path: str | Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def read_regular_file(path: str | Path, limit: int) -> bytes | None:

@@ -159,7 +159,7 @@ def _instantiate(
         )
     try:
         model = target(**model_args)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         hint = (
             " (pass constructor arguments with --arg KEY=VALUE)"
             if isinstance(exc, TypeError)
@@ -195,7 +195,7 @@ def _example_input(
     if callable(value) and not isinstance(value, torch.Tensor):
         try:
             value = value()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise BuildError(
                 f"example_input() raised {describe(exc)}",
                 path=where,
@@ -262,8 +262,11 @@ def _line_in(tb: TracebackType | None, path: str | None) -> int | None:
 
 
 def describe(exc: BaseException) -> str:
+    from linearcli.guard import exit_message
     from linearcli.trace import printable
 
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the spec called {exit_message(exc)}"
     text = printable(exc).strip()
     message = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from linearcli.frames import deepest_user_line
+from linearcli.guard import exit_message
 from linearcli.records import (
     ROOT_NAME,
     ForwardFailure,
@@ -135,7 +136,7 @@ class _Recorder:
             with torch.no_grad():
                 try:
                     return model(*inputs), None
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:  # sys.exit() in a forward() too
                     return None, self.failure(exc, model)
         finally:
             for handle in handles:
@@ -216,7 +217,7 @@ class _Recorder:
             return producer, feature_map and shape == tuple(x.shape)
         return None, False
 
-    def failure(self, exc: Exception, model: nn.Module) -> ForwardFailure:
+    def failure(self, exc: BaseException, model: nn.Module) -> ForwardFailure:
         culprit = _innermost_module(exc, self.names) or model
         failure = ForwardFailure(
             module=self.names.get(id(culprit), ROOT_NAME),
@@ -272,6 +273,8 @@ def features(module: nn.Linear) -> tuple[int, int]:
 
 def printable(exc: BaseException) -> str:
     """An exception's text, even when its __str__ raises (user code can do anything)."""
+    if isinstance(exc, SystemExit):
+        return f"the spec called {exit_message(exc)}"
     try:
         return str(exc)
     except Exception:

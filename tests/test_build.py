@@ -299,7 +299,7 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
             "import sys\nsys.exit(4)\n",
             "",
             BuildError,
-            "importing the file raised SystemExit: 4",
+            r"importing the file raised SystemExit: the spec called sys.exit\(4\)",
             2,
             id="exit",
         ),

@@ -439,9 +439,8 @@ def test_colour_on_a_terminal_and_none_with_no_color() -> None:
 def test_help_does_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "from linearcli.cli import main\n"
-        "sys.argv = ['linearcli', '--help']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from linearcli.cli import run\n"
+        "run(['--help'])\n"
         "print('torch' in sys.modules, file=sys.stderr)\n"
     )
     result = run(sys.executable, "-c", code)

@@ -271,3 +271,92 @@ def test_odd_user_code_is_never_an_internal_error(
     assert rows == layers
     if message is not None:
         assert any(message in d["message"] for d in data["diagnostics"])
+
+
+EXITS = {
+    "sys-exit-in-build": (
+        "import sys\n\n\ndef build_model():\n    sys.exit(0)\n",
+        "build_model() raised SystemExit: the spec called sys.exit(0)",
+    ),
+    "os-exit-on-import": (
+        "import os\n\nos._exit(0)\n",
+        "importing the file raised SystemExit: the spec called os._exit(0)",
+    ),
+    "os-exit-in-forward": (
+        ODD_BASE
+        + "\n\ndef forward(self, x):\n    import os\n    os._exit(0)\n\n\nNet.forward = forward\n",
+        "the spec called os._exit(0)",
+    ),
+    "sys-exit-in-example-input": (
+        ODD_BASE.replace("example_input = torch.zeros(2, 4)", "")
+        + "\n\ndef example_input():\n    raise SystemExit(3)\n",
+        "example_input() raised SystemExit: the spec called sys.exit(3)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXITS))
+def test_a_spec_that_exits_is_never_a_pass_and_the_next_file_is_still_checked(
+    tmp_path: Path, name: str
+) -> None:
+    source, message = EXITS[name]
+    spec = tmp_path / "exits.py"
+    spec.write_text(source)
+    good = tmp_path / "good.yaml"
+    good.write_text("input: {shape: [4]}\nmodel:\n  fc: {Linear: [4, 2]}\n")
+    inspected = run("inspect", f"{spec}:Net" if "forward" in name else str(spec), "-f", "json")
+    assert inspected.returncode in (1, 2), inspected.stdout + inspected.stderr
+    assert message in json.dumps(json.loads(inspected.stdout), ensure_ascii=False)
+    checked = run("check", f"{spec}:Net" if "forward" in name else str(spec), str(good))
+    assert checked.returncode in (1, 2)
+    assert message in checked.stdout
+    assert checked.stdout.splitlines()[-1].startswith("linearcli: 2 specs checked: ")
+
+
+def test_a_thread_a_spec_starts_cannot_hold_the_process(tmp_path: Path) -> None:
+    spec = tmp_path / "thread.py"
+    spec.write_text(
+        "import threading\nimport time\n\nimport torch\nfrom torch import nn\n\n"
+        "threading.Thread(target=lambda: time.sleep(3600)).start()\n"
+        "model = nn.Linear(4, 2)\nexample_input = torch.zeros(2, 4)\n"
+    )
+    result = run("inspect", str(spec))  # the TIMEOUT_S bound is the assertion
+    assert result.returncode == 0 and "1 Linear layer" in result.stdout
+
+
+def test_one_file_named_four_ways_is_one_spec(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("input: {shape: [4]}\nmodel:\n  fc: {Linear: [4, 2]}\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "good.yaml")
+    os.chdir(tmp_path)
+    try:
+        result = cli("check", "good.yaml", "./good.yaml", str(tmp_path / "good.yaml"), "link.yaml")
+    finally:
+        os.chdir(ROOT)
+    assert result.stdout == "linearcli: 1 spec checked: 0 errors, 0 warnings\n"
+
+
+def test_an_unreadable_spec_in_a_directory_is_not_checked_not_skipped(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked.yaml"
+    locked.write_text("model:\n  fc: {Linear: [4, 2]}\n")
+    real_open, real_path_open = os.open, Path.open
+
+    def refuse(path: object, *args: object, **kwargs: object) -> object:
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def refuse_path(self: Path, *args: object, **kwargs: object) -> object:
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_path_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
+    monkeypatch.setattr(Path, "open", refuse_path)
+    result = cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"{locked}: error[spec-error] cannot read the file: Permission denied",
+        "linearcli: 1 spec checked: 1 error, 0 warnings, 1 not checked",
+    ]

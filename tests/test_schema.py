@@ -59,8 +59,7 @@ def test_what_the_reader_refuses_the_schema_refuses(text: str) -> None:
 
 def test_schema_does_not_import_torch() -> None:
     code = (
-        "import sys\nfrom linearcli.cli import main\nsys.argv = ['linearcli', 'schema']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import sys\nfrom linearcli.cli import run\nrun(['schema'])\n"
         "print('torch' in sys.modules, file=sys.stderr)\n"
     )
     result = subprocess.run(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from rich.console import Console
 from linearcli import __version__, output
 from linearcli.check_result import SpecFailure
 from linearcli.errors import LinearcliError
+from linearcli.guard import exit_message
 from linearcli.lines import one_line
 from linearcli.report import SCHEMA_VERSION, Report
 
@@ -106,6 +108,10 @@ def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except _click_errors.ClickException:
         raise  # a usage error found late: run() says it in one line, exit 2
+    except SystemExit as exc:  # a spec's own sys.exit()/os._exit(): it was not checked
+        message = f"linearcli: error: the spec called {exit_message(exc)}: not checked"
+        err_console.print(message, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOT_CHECKED) from None
     except Exception:
         traceback.print_exc(file=sys.stderr)
         err_console.print(BUG_REPORT_LINE, markup=False, soft_wrap=True)
@@ -164,4 +170,8 @@ def main() -> None:
         code = run()
     finally:
         gc.freeze()
-    sys.exit(code)
+    # os._exit, not sys.exit: a thread a spec started (not a daemon) cannot hold the
+    # process open once linearcli has said what it found.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

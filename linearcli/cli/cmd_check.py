@@ -11,6 +11,7 @@ import typer
 from linearcli import output
 from linearcli.cli.app import app, err_console, exit_code, exit_codes, say_notes
 from linearcli.config import load_config
+from linearcli.guard import no_process_exit
 from linearcli.options import RunOptions
 from linearcli.params import (
     AllowImportsOption,
@@ -144,6 +145,7 @@ def check(
                 err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
             ),
             output.user_output_to_stderr(),
+            no_process_exit(),
         ):
             result = check_specs(specs, options_for, strict=config.is_strict(strict))
         comments = SourceComments()  # each source file read once for the whole run

@@ -19,6 +19,7 @@ from linearcli.cli.app import (
     say_notes,
 )
 from linearcli.config import load_config
+from linearcli.guard import no_process_exit
 from linearcli.params import (
     AllowImportsOption,
     ArgOption,
@@ -144,7 +145,11 @@ def inspect(
         from linearcli.render.flow import mermaid_html
         from linearcli.selection import apply
 
-        with output.progress(err_console, f"inspecting {spec}"), output.user_output_to_stderr():
+        with (
+            output.progress(err_console, f"inspecting {spec}"),
+            output.user_output_to_stderr(),
+            no_process_exit(),
+        ):
             report = inspect_spec(spec, options)
         report = apply(report, rules, report_unused=config.is_strict(strict))
         if not quiet:
