@@ -10,7 +10,7 @@ from pathlib import Path
 from linearcli.check_result import CheckResult, FileResult, SpecFailure
 from linearcli.discover import IgnoreRules, is_excluded, is_yaml_spec, yaml_specs_under
 from linearcli.errors import LinearcliError
-from linearcli.guard import exit_message
+from linearcli.guard import SpecTimedOut, exit_message, time_limit
 from linearcli.imports import ImportGraph, module_file
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
@@ -136,14 +136,22 @@ def _python_spec_file(reference: str) -> Path | None:
 
 
 def check_specs(
-    specs: Sequence[str], options_for: Callable[[str], RunOptions], *, strict: bool = False
+    specs: Sequence[str],
+    options_for: Callable[[str], RunOptions],
+    *,
+    strict: bool = False,
+    timeout: float | None = None,
 ) -> CheckResult:
     results = []
     for index, spec in enumerate(specs):
         if index and not gc.isenabled():
             _collect_previous_spec()
         try:
-            results.append(FileResult(spec, inspect_spec(spec, options_for(spec))))
+            with time_limit(timeout):
+                report = inspect_spec(spec, options_for(spec))
+            results.append(FileResult(spec, report))
+        except SpecTimedOut as exc:
+            results.append(FileResult(spec, None, SpecFailure("build-error", str(exc), spec)))
         except LinearcliError as exc:
             results.append(FileResult(spec, None, SpecFailure.of(exc)))
         except SystemExit as exc:  # from user code linearcli did not expect to exit

@@ -341,3 +341,26 @@ ModeOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def parse_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 10**6:
+        raise typer.BadParameter(f"{text!r}: a timeout is more than 0 and at most 10^6 s")
+    return value
+
+
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        parser=parse_timeout,
+        help="Give up on a spec that runs longer (building, its sample batch, the forward "
+        "pass): it is reported as not checked (exit 2). Default: no limit.",
+        show_default=False,
+    ),
+]

@@ -360,3 +360,26 @@ def test_an_unreadable_spec_in_a_directory_is_not_checked_not_skipped(
         f"{locked}: error[spec-error] cannot read the file: Permission denied",
         "linearcli: 1 spec checked: 1 error, 0 warnings, 1 not checked",
     ]
+
+
+def test_a_spec_that_runs_forever_times_out_and_the_next_is_still_checked(
+    cli: Cli, tmp_path: Path
+) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text(
+        ODD_BASE + "\n\ndef forward(self, x):\n    while True:\n        pass\n\n\n"
+        "Net.forward = forward\n"
+    )
+    good = tmp_path / "good.yaml"
+    good.write_text("input: {shape: [4]}\nmodel:\n  fc: {Linear: [4, 2]}\n")
+    checked = cli("check", f"{slow}:Net", str(good), "--timeout", "1")
+    assert checked.exit_code == 2
+    assert checked.stdout.splitlines() == [
+        f"{slow}:Net: error[build-error] the spec ran for more than 1 s (--timeout): not checked",
+        "linearcli: 2 specs checked: 1 error, 0 warnings, 1 not checked",
+    ]
+    inspected = cli("inspect", f"{slow}:Net", "--timeout", "0.5")
+    assert (inspected.exit_code, inspected.stderr) == (
+        2,
+        "linearcli: error: the spec ran for more than 0.5 s (--timeout): not checked\n",
+    )

@@ -20,7 +20,7 @@ from rich.console import Console
 from linearcli import __version__, output
 from linearcli.check_result import SpecFailure
 from linearcli.errors import LinearcliError
-from linearcli.guard import exit_message
+from linearcli.guard import SpecTimedOut, exit_message
 from linearcli.lines import one_line
 from linearcli.report import SCHEMA_VERSION, Report
 
@@ -108,6 +108,9 @@ def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except _click_errors.ClickException:
         raise  # a usage error found late: run() says it in one line, exit 2
+    except SpecTimedOut as exc:
+        err_console.print(f"linearcli: error: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOT_CHECKED) from None
     except SystemExit as exc:  # a spec's own sys.exit()/os._exit(): it was not checked
         message = f"linearcli: error: the spec called {exit_message(exc)}: not checked"
         err_console.print(message, markup=False, soft_wrap=True)

@@ -31,6 +31,7 @@ from linearcli.params import (
     SeedOption,
     SelectOption,
     StrictOption,
+    TimeoutOption,
     format_option,
 )
 
@@ -69,6 +70,7 @@ def check(
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
     mode: ModeOption = None,
+    timeout: TimeoutOption = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(
@@ -147,7 +149,9 @@ def check(
             output.user_output_to_stderr(),
             no_process_exit(),
         ):
-            result = check_specs(specs, options_for, strict=config.is_strict(strict))
+            result = check_specs(
+                specs, options_for, strict=config.is_strict(strict), timeout=timeout
+            )
         comments = SourceComments()  # each source file read once for the whole run
         result = replace(
             result,

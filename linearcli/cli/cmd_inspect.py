@@ -19,7 +19,7 @@ from linearcli.cli.app import (
     say_notes,
 )
 from linearcli.config import load_config
-from linearcli.guard import no_process_exit
+from linearcli.guard import no_process_exit, time_limit
 from linearcli.params import (
     AllowImportsOption,
     ArgOption,
@@ -39,6 +39,7 @@ from linearcli.params import (
     SeedOption,
     SelectOption,
     StrictOption,
+    TimeoutOption,
     export_option,
     format_option,
     parse_count,
@@ -105,6 +106,7 @@ def inspect(
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
     mode: ModeOption = None,
+    timeout: TimeoutOption = None,
     export_svg: Annotated[Path | None, export_option("SVG")] = None,
     export_html: Annotated[Path | None, export_option("HTML")] = None,
     color: ColorOption = ColorMode.auto,
@@ -149,6 +151,7 @@ def inspect(
             output.progress(err_console, f"inspecting {spec}"),
             output.user_output_to_stderr(),
             no_process_exit(),
+            time_limit(timeout),
         ):
             report = inspect_spec(spec, options)
         report = apply(report, rules, report_unused=config.is_strict(strict))
