@@ -96,6 +96,42 @@ def deep_mlp(directory: Path, linears: int) -> Path:
     return path
 
 
+BASE_REV = "e8d42a9"  # main before the hardening of `check` (issue 16): the baseline
+
+
+def check_many_vs_base(table: Table, runs: int, base_rev: str, count: int = 500) -> None:
+    """`check` over ``count`` YAML specs, this checkout against ``base_rev``'s, in turn."""
+    with tempfile.TemporaryDirectory() as scratch:
+        base, specs = Path(scratch, "base"), Path(scratch, "specs")
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), base_rev],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            compileall.compile_dir(base / "linearcli", quiet=1)
+            specs.mkdir()
+            for i in range(count):
+                example = ROOT / "specs" / EXAMPLES[i % len(EXAMPLES)]
+                shutil.copy(example, specs / f"spec_{i}.yaml")
+            env = {**os.environ, "PYTHONPATH": str(base)}
+
+            def baseline() -> float:
+                started = time.perf_counter()
+                command = [sys.executable, "-m", "linearcli", "check", str(specs)]
+                subprocess.run(command, cwd=ROOT, capture_output=True, env=env, check=False)
+                return time.perf_counter() - started
+
+            ours, theirs = interleaved(lambda: wall(linearcli("check", str(specs))), baseline, runs)
+            table.ratio(f"`check` of {count} specs vs the same at {base_rev}", ours, theirs, 1.3)
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+                check=False,
+                capture_output=True,
+            )
+
+
 class Table:
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
@@ -118,7 +154,11 @@ class Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description="linearcli benchmarks, as ratios of medians")
     parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--base", default=BASE_REV, help=f"the revision `check` is compared with ({BASE_REV})"
+    )
+    arguments = parser.parse_args()
+    runs = arguments.runs
     # An installed wheel has its bytecode compiled by pip; a checkout run with
     # PYTHONDONTWRITEBYTECODE (as on CI machines) would recompile linearcli every run.
     compileall.compile_dir(ROOT / "linearcli", quiet=1)
@@ -149,6 +189,9 @@ def main() -> None:
             lambda: wall(linearcli("check", str(specs))), lambda: wall(IMPORT_TORCH), runs
         )
         table.ratio("`check` of 40 specs vs `import torch`", ours, floor, 1.5)
+    check_many_vs_base(table, runs, arguments.base)
+    with tempfile.TemporaryDirectory() as scratch:
+        specs = Path(scratch)
 
         gpt3 = linearcli("inspect", "specs/gpt3.yaml", "--device", "meta", "-f", "json")
         measured = [(time_and_peak(gpt3), wall(IMPORT_TORCH)) for _ in range(max(3, runs // 2))]
