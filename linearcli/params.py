@@ -54,6 +54,11 @@ class DType(StrEnum):
 _DEVICE = re.compile(r"[a-z][a-z0-9_]*(:[0-9]{1,4})?")
 
 
+# Integer inputs without a bound are drawn from {0, 1}: valid ids for any embedding,
+# and a valid attention mask; give the vocabulary size to draw from all of it.
+DEFAULT_ID_BOUND = 2
+
+
 class SampleInput(NamedTuple):
     """One --input-shape: SHAPE[:DTYPE[:HIGH]], e.g. 3,32,32 or 16:int64:30522."""
 
@@ -119,10 +124,12 @@ def _input_kind(text: str, kind_text: str) -> InputKind:
         if high_text:
             raise typer.BadParameter(f"{text!r}: only integer ids take an upper bound")
         return InputKind(dtype)
+    if not high_text:
+        return InputKind(dtype, DEFAULT_ID_BOUND)
     if not high_text.isdigit() or not 0 < int(high_text) <= 2**62:
         raise typer.BadParameter(
-            f"{text!r}: integer ids need their exclusive upper bound, e.g. {text.split(':')[0]}"
-            f":{dtype}:30522 for a 30,522-token vocabulary"
+            f"{text!r}: the bound of integer ids is a positive whole number, e.g. "
+            f"{text.split(':')[0]}:{dtype}:30522 for a 30,522-token vocabulary"
         )
     return InputKind(dtype, int(high_text))
 
@@ -235,8 +242,8 @@ InputShapeOption = Annotated[
         metavar="SHAPE",
         parser=parse_shape,
         help="Shape of one sample, batch axis excluded (3,32,32), optionally with its dtype "
-        "and, for integer ids, their upper bound (16:int64:30522). Repeat for several inputs. "
-        "Overrides the spec's input.",
+        "and, for integer ids, their exclusive upper bound (16:int64:30522; without one, ids "
+        "are 0 or 1). Repeat for several inputs. Overrides the spec's input.",
         show_default=False,
     ),
 ]
