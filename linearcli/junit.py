@@ -10,27 +10,18 @@ three errors is one failed test. Never prints: returns the XML text.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from linearcli.check_result import CheckResult
 from linearcli.codes import Finding, file_findings
-from linearcli.lines import one_line
-
-# What XML 1.0 forbids (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
-# U+FFFF), and the C1 controls and DEL, which it allows but a terminal acts on.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+from linearcli.escape import one_line, visible
 
 
 def xml_text(text: str) -> str:
-    """Text that any XML 1.0 parser reads back: forbidden characters shown as ``\\x1b``."""
-    return _NOT_XML.sub(_visible, text)
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    """Text that any XML 1.0 parser reads back and a terminal cannot act on: its lines
+    kept, every other control character (and what XML forbids) shown as ``\\x1b``."""
+    return "\n".join(visible(line) for line in text.split("\n"))
 
 
 def render_check_junit(result: CheckResult) -> str:
@@ -67,7 +58,7 @@ def _testcase(spec: str, found: Sequence[Finding]) -> ET.Element:
 
 def finding_line(finding: Finding) -> str:
     """The finding's line in ``check``'s text output: ``path:line: error[code] layer: ...``."""
-    layer = f" {finding.layer}:" if finding.layer is not None else ""
+    layer = f" {visible(finding.layer)}:" if finding.layer is not None else ""
     fix = f" (fix: {finding.fix})" if finding.fix else ""
     return one_line(
         f"{finding.location}: {finding.severity}[{finding.code}]{layer} {finding.message}{fix}"
@@ -76,9 +67,9 @@ def finding_line(finding: Finding) -> str:
 
 def finding_lines(finding: Finding) -> list[str]:
     """What the findings panel shows of one finding: code and layer, message, fix, where."""
-    layer = f" {finding.layer}" if finding.layer is not None else ""
-    lines = [f"{finding.severity}[{finding.code}]{layer}", finding.message.strip()]
+    layer = f" {visible(finding.layer)}" if finding.layer is not None else ""
+    lines = [f"{finding.severity}[{finding.code}]{layer}", one_line(finding.message)]
     if finding.fix:
-        lines.append(f"fix: {finding.fix}")
-    lines.append(f"at {finding.location}")
+        lines.append(f"fix: {one_line(finding.fix)}")
+    lines.append(f"at {visible(finding.location)}")
     return lines

@@ -6,31 +6,19 @@ Never prints: every function returns text.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
 from linearcli.check_result import CheckResult, FileResult, SpecFailure
+from linearcli.escape import one_line, visible
 from linearcli.report import Diagnostic, Report
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
-_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def one_line(text: str) -> str:
-    """Text on one line: line breaks become "; ", other control characters visible (\\x1b).
-
-    A finding's message can hold an exception's text, which can hold anything; in linter
-    output a line is a finding, so a message never starts a line of its own.
-    """
-    joined = _LINE_BREAKS.sub("; ", text.strip()).replace("\t", " ")
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", joined)
 
 
 def finding_lines(report: Report, spec: str) -> Iterator[str]:
     """``path:line: error[code] layer: message (fix: ...)``, one per finding."""
     for d in report.diagnostics:
-        layer = f" {d.layer}:" if d.layer is not None else ""
+        layer = f" {visible(d.layer)}:" if d.layer is not None else ""
         fix = f" (fix: {d.fix})" if d.fix else ""
         yield one_line(f"{d.source or spec}: {d.severity}[{d.code}]{layer} {d.message}{fix}")
 
@@ -96,20 +84,20 @@ def render_check_github(result: CheckResult) -> str:
 
 
 def render_check_json(result: CheckResult) -> str:
-    return json.dumps(result.to_dict(), indent=2) + "\n"
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
 
 
 def _github(severity: str, location: str, code: str, message: str) -> str:
     path, separator, line = location.rpartition(":")
     if not (separator and line.isdigit()):
         path, line = location, ""
-    properties = f"file={_property(path)}" + (f",line={line}" if line else "")
+    properties = f"file={_property(visible(path))}" + (f",line={line}" if line else "")
     properties += f",title={_property(f'linearcli {code}')}"
     return f"::{_GITHUB_LEVEL[severity]} {properties}::{_data(one_line(message))}"
 
 
 def _with_fix(d: Diagnostic) -> str:
-    prefix = f"{d.layer}: " if d.layer is not None else ""
+    prefix = f"{visible(d.layer)}: " if d.layer is not None else ""
     return prefix + d.message + (f" (fix: {d.fix})" if d.fix else "")
 
 

@@ -4,10 +4,11 @@
 expression shows its table, as torchinfo's summary does, rather than a dataclass dump.
 The rows and every cell's words come from ``render.rows`` and ``render.cells``: the page
 shows what the terminal shows, folded blocks included. Everything taken from a spec goes
-through ``html.escape``. The styles are scoped to ``.linearcli-report`` and read on light
-and dark notebook themes alike: text inherits the theme's colour, backgrounds stay
-transparent, rules are the text colour at low opacity, and the severity colours have a
-contrast of at least 3:1 on both a white and a #1e1e1e page (tests/test_notebook.py).
+through ``html.escape``, its control characters shown as escapes. The styles are scoped
+to ``.linearcli-report`` and read on light and dark notebook themes alike: text inherits
+the theme's colour, backgrounds stay transparent, rules are the text colour at low
+opacity, and the severity colours have a contrast of at least 3:1 on both a white and a
+#1e1e1e page (tests/test_notebook.py).
 Without the styles (a renderer that strips ``<style>``) it is still a plain table.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from html import escape
 
-from linearcli.lines import one_line
+from linearcli.escape import one_line, visible
 from linearcli.render.cells import COLUMNS, NUMERIC, fold_note, row_cells, summary, totals_lines
 from linearcli.render.markdown import render_markdown
 from linearcli.render.rows import Row, display_rows
@@ -152,9 +153,9 @@ def _finding(d: Diagnostic) -> str:
     head = f'<span class="lc-{severity}">{severity}</span>[<code>{_text(d.code)}</code>]'
     if d.layer is not None:
         head += f" <strong>{_text(d.layer)}</strong>"
-    lines = [head, f"<div>{_text(d.message)}</div>"]
+    lines = [head, f"<div>{_text(one_line(d.message))}</div>"]
     if d.fix:
-        lines.append(f"<div><strong>fix:</strong> {_text(d.fix)}</div>")
+        lines.append(f"<div><strong>fix:</strong> {_text(one_line(d.fix))}</div>")
     if d.source:
         lines.append(f'<div class="lc-source">at <code>{_text(d.source)}</code></div>')
     return f'<li class="lc-finding-{severity}">' + "".join(lines) + "</li>"
@@ -165,5 +166,6 @@ def _align(column: str) -> str:
 
 
 def _text(text: str) -> str:
-    """Escaped, a line break kept as one (a layer's type goes under its name)."""
-    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+    """Escaped, control characters shown (escape.py), a line break kept as one (a layer's
+    type goes under its name)."""
+    return "<br>".join(escape(visible(line)) for line in text.split("\n"))

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from rich.console import Console
+from rich.text import Text
 
 from linearcli.errors import LinearcliError
+from linearcli.escape import one_line
 from linearcli.render import ASCII_FALLBACKS
 
 EXPORT_WIDTH = 120
@@ -61,7 +63,7 @@ def progress(console: Console, text: str) -> Iterator[None]:
     if not _is_a_terminal(console.file):
         yield
         return
-    status = console.status(text, spinner="dots")
+    status = console.status(Text(one_line(text)), spinner="dots")
     timer = threading.Timer(PROGRESS_DELAY_S, status.start)
     timer.start()
     try:
@@ -73,22 +75,33 @@ def progress(console: Console, text: str) -> Iterator[None]:
 
 
 @contextmanager
-def user_output_to_stderr() -> Iterator[None]:
+def user_streams() -> Iterator[None]:
     """While a spec's own code runs, what it prints goes to stderr: stdout is linearcli's.
 
     Both Python's ``print`` and writes to file descriptor 1 (a C extension's) move, so
-    ``--format json`` stays exactly one JSON document whatever the spec prints.
+    ``--format json`` stays exactly one JSON document whatever the spec prints. And its
+    ``input()`` meets an empty stdin at once, rather than wait on a pre-commit terminal.
     """
     sys.stdout.flush()
     saved = _duplicate_stdout_descriptor()
     try:
-        with redirect_stdout(sys.stderr):
+        with redirect_stdout(sys.stderr), _empty_stdin():
             yield
     finally:
         sys.stderr.flush()
         if saved is not None:
             os.dup2(saved, 1)
             os.close(saved)
+
+
+@contextmanager
+def _empty_stdin() -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = io.StringIO()
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def _duplicate_stdout_descriptor() -> int | None:
@@ -153,6 +166,7 @@ def export(renderable: Any, path: Path, kind: str, *, title: str, appendix: str 
     """Rich's console export of the table, as SVG or HTML (``appendix``: HTML after it)."""
     console = Console(record=True, width=EXPORT_WIDTH, file=io.StringIO(), color_system="truecolor")
     console.print(renderable)
+    title = one_line(title)  # a spec's path, shown in a browser tab
     if kind == "svg":
         text = console.export_svg(title=title)
     else:

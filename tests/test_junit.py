@@ -151,7 +151,7 @@ def test_any_text_stays_xml(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("plain", "plain"),
-        ("tab\tnewline\ncr\r", "tab\tnewline\ncr\r"),  # what XML allows stays
+        ("tab\tnewline\ncr\r", "tab\\tnewline\ncr\\r"),  # lines stay; a CR never returns
         ("\x00\x08\x0b\x0c\x1f", "\\x00\\x08\\x0b\\x0c\\x1f"),
         ("\x7f\x9f", "\\x7f\\x9f"),
         ("\ud800\udfff\ufffe\uffff", "\\ud800\\udfff\\ufffe\\uffff"),

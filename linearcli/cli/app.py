@@ -20,8 +20,8 @@ from rich.console import Console
 from linearcli import __version__, output
 from linearcli.check_result import SpecFailure
 from linearcli.errors import LinearcliError
+from linearcli.escape import one_line
 from linearcli.guard import SpecTimedOut, exit_message
-from linearcli.lines import one_line
 from linearcli.report import SCHEMA_VERSION, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_NOT_CHECKED, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -47,6 +47,13 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 err_console = Console(stderr=True, highlight=False)
+
+
+def say(line: str) -> None:
+    """One line on stderr, whatever a spec put in it (escape.one_line)."""
+    err_console.print(one_line(line), markup=False, soft_wrap=True)
+
+
 # Click's exceptions, from wherever this Typer takes Click (Typer 0.28 vendors its own).
 _click_errors: Any = sys.modules[typer.BadParameter.__module__]
 
@@ -81,7 +88,7 @@ def say_notes(spec: str, report: Report, *, debug: bool) -> None:
     """On stderr: a meta fallback in one line; with --debug, the forward pass's traceback."""
     for diagnostic in report.diagnostics:
         if diagnostic.code == "meta-fallback":
-            err_console.print(f"{spec}: note: {diagnostic.message}", markup=False, soft_wrap=True)
+            say(f"{spec}: note: {diagnostic.message}")
         if debug and diagnostic.traceback:
             sys.stderr.write(diagnostic.traceback)
 
@@ -95,29 +102,27 @@ def exit_codes(*, debug: bool, json_errors: bool) -> Iterator[None]:
         if debug:
             cause = exc.__context__ or exc
             traceback.print_exception(cause, file=sys.stderr)
-        err_console.print(
-            f"{exc.location or 'linearcli'}: error: {exc.message}", markup=False, soft_wrap=True
-        )
+        say(f"{exc.location or 'linearcli'}: error: {exc.message}")
         if json_errors:
             error = SpecFailure.of(exc).to_dict()
             payload = {"schema_version": SCHEMA_VERSION, "ok": False, "error": error}
             sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         raise typer.Exit(EXIT_NOT_CHECKED) from None
     except KeyboardInterrupt:
-        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
+        say("linearcli: interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except _click_errors.ClickException:
         raise  # a usage error found late: run() says it in one line, exit 2
     except SpecTimedOut as exc:
-        err_console.print(f"linearcli: error: {exc}", markup=False, soft_wrap=True)
+        say(f"linearcli: error: {exc}")
         raise typer.Exit(EXIT_NOT_CHECKED) from None
     except SystemExit as exc:  # a spec's own sys.exit()/os._exit(): it was not checked
         message = f"linearcli: error: the spec called {exit_message(exc)}: not checked"
-        err_console.print(message, markup=False, soft_wrap=True)
+        say(message)
         raise typer.Exit(EXIT_NOT_CHECKED) from None
     except Exception:
         traceback.print_exc(file=sys.stderr)
-        err_console.print(BUG_REPORT_LINE, markup=False, soft_wrap=True)
+        say(BUG_REPORT_LINE)
         raise typer.Exit(EXIT_BUG) from None
 
 
@@ -144,17 +149,15 @@ def run(argv: Sequence[str] | None = None) -> int:
             return EXIT_NOT_CHECKED
         where = exc.ctx.command_path if exc.ctx is not None else "linearcli"
         hint = f" (see {where} --help)"
-        err_console.print(
-            f"{where}: error: {one_line(exc.format_message())}{hint}", markup=False, soft_wrap=True
-        )
+        say(f"{where}: error: {exc.format_message()}{hint}")
         return EXIT_NOT_CHECKED
     except _click_errors.ClickException as exc:
-        err_console.print(f"linearcli: error: {one_line(exc.format_message())}", markup=False)
+        say(f"linearcli: error: {exc.format_message()}")
         return int(exc.exit_code)
     except SystemExit as exc:  # --show-completion and --install-completion end this way
         return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
     except (typer.Abort, getattr(_click_errors, "Abort", typer.Abort)):
-        err_console.print("linearcli: interrupted", markup=False, soft_wrap=True)
+        say("linearcli: interrupted")
         return EXIT_INTERRUPTED
     return code if isinstance(code, int) else EXIT_OK
 

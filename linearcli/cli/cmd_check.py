@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from linearcli import output
-from linearcli.cli.app import app, err_console, exit_code, exit_codes, say_notes
+from linearcli.cli.app import app, err_console, exit_code, exit_codes, say, say_notes
 from linearcli.config import load_config
 from linearcli.guard import no_process_exit
 from linearcli.options import RunOptions
@@ -146,7 +146,7 @@ def check(
             output.progress(
                 err_console, f"checking {len(specs)} spec{'' if len(specs) == 1 else 's'}"
             ),
-            output.user_output_to_stderr(),
+            output.user_streams(),
             no_process_exit(),
         ):
             result = check_specs(
@@ -171,9 +171,7 @@ def check(
             if file.report is not None and not quiet:
                 say_notes(file.spec, file.report, debug=debug)
             if verbose:
-                err_console.print(
-                    f"linearcli: {file.spec}: {file_outcome(file)}", markup=False, soft_wrap=True
-                )
+                say(f"linearcli: {file.spec}: {file_outcome(file)}")
         render = {
             CheckFormat.text: render_check_text,
             CheckFormat.github: render_check_github,

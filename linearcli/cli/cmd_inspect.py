@@ -149,7 +149,7 @@ def inspect(
 
         with (
             output.progress(err_console, f"inspecting {spec}"),
-            output.user_output_to_stderr(),
+            output.user_streams(),
             no_process_exit(),
             time_limit(timeout),
         ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from linearcli.escape import visible
 from linearcli.records import Stats
 from linearcli.render.columns import COLUMNS as COLUMNS  # re-exported: the default headers
 from linearcli.render.columns import KNOWN_COLUMNS, resolve_columns
@@ -54,9 +55,9 @@ def row_cells(row: Row, name: str, columns: Sequence[str] | None = None) -> tupl
 
 def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
     """Every column's cell for one Linear, by column name."""
-    name = layer.name if name is None else name
+    name = visible(layer.name) if name is None else name
     if layer.type not in _PLAIN_LINEAR_TYPES:
-        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{layer.type}"
+        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{visible(layer.type)}"
     seen_in = format_shape(layer.input_shape) if layer.input_shape is not None else "-"
     if layer.used_by is not None:
         seen_in = "used by parent"
@@ -200,4 +201,4 @@ def plural(count: int, noun: str) -> str:
 
 
 def title(report: Report) -> str:
-    return f"nn.Linear layers in {report.spec}" if report.spec else "nn.Linear layers"
+    return f"nn.Linear layers in {visible(report.spec)}" if report.spec else "nn.Linear layers"

@@ -19,6 +19,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from linearcli.escape import visible
 from linearcli.records import INPUT_NAME, ROOT_NAME
 from linearcli.render.rows import Row, display_rows
 from linearcli.report import LayerReport, Report, Shape, format_shape
@@ -193,8 +194,9 @@ def _producer(layer: LayerReport) -> str | None:
 
 
 def _escape(text: str) -> str:
-    """Text safe inside a quoted Mermaid label: anything not plainly safe as ``#NN;``."""
+    """Text safe inside a quoted Mermaid label: control characters shown (escape.py),
+    then anything not plainly safe as ``#NN;``."""
     return "".join(
         char if char in _PLAIN or (ord(char) > 127 and char.isprintable()) else f"#{ord(char)};"
-        for char in text
+        for char in visible(text)
     )

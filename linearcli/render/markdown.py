@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from linearcli.escape import markdown_code, markdown_text
 from linearcli.render.cells import fold_note, row_cells, summary, totals_lines
 from linearcli.render.columns import HEADERS, NUMERIC_COLUMNS, resolve_columns
 from linearcli.render.flow import mermaid_block
@@ -25,7 +26,11 @@ def render_markdown(
 ) -> str:
     """``depth``, ``expand`` as in rows.py; ``columns`` as in render_table."""
     chosen = resolve_columns(columns)
-    title = f"### nn.Linear layers in `{report.spec}`" if report.spec else "### nn.Linear layers"
+    title = (
+        f"### nn.Linear layers in {markdown_code(report.spec)}"
+        if report.spec
+        else "### nn.Linear layers"
+    )
     rows = display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
     lines = [
         "| " + " | ".join(HEADERS[c] for c in chosen) + " |",
@@ -43,13 +48,16 @@ def render_markdown(
     if report.diagnostics:
         parts += ["", f"#### Findings: {summary(report)}", ""]
         for d in report.diagnostics:
-            layer = f" `{_md(d.layer)}`:" if d.layer is not None else ""
-            fix = f" Fix: {_md(d.fix)}." if d.fix else ""
-            source = f" (`{d.source}`)" if d.source else ""
-            parts.append(f"- **{d.severity}** `{d.code}`{layer} {_md(d.message)}.{fix}{source}")
+            layer = f" {markdown_code(d.layer)}:" if d.layer is not None else ""
+            fix = f" Fix: {markdown_text(d.fix)}." if d.fix else ""
+            source = f" ({markdown_code(d.source)})" if d.source else ""
+            parts.append(
+                f"- **{d.severity}** `{d.code}`{layer} {markdown_text(d.message)}.{fix}{source}"
+            )
     parts += ["", "#### Flow", "", mermaid_block(report, expand=expand).rstrip("\n")]
     return "\n".join(parts) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+def _md(cell: str) -> str:
+    """A table cell: each of its lines escaped, the lines joined by <br>."""
+    return "<br>".join(markdown_text(line) for line in cell.split("\n"))

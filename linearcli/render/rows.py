@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from linearcli.escape import visible
 from linearcli.report import Diagnostic, LayerReport, Status
 
 Kind = Literal["linear", "heading", "summary"]
@@ -56,8 +57,10 @@ class Row:
         return next(status for status in _WORST_FIRST if status in statuses)
 
     def title(self, name: str) -> str:
-        """``name`` with this row's fold count: ``encoder.layer.0-11 ×12``."""
-        return f"{name} ×{self.fold}" if self.fold > 1 else name
+        """``name``, shown as it is (``visible``), with this row's fold count:
+        ``encoder.layer.0-11 ×12``."""
+        shown = visible(name)
+        return f"{shown} ×{self.fold}" if self.fold > 1 else shown
 
 
 def display_rows(
