@@ -70,6 +70,16 @@ RULES: tuple[Rule, ...] = (
         _FINDINGS,
     ),
     Rule(
+        "non-finite-weights",
+        "error",
+        "A Linear's weight or bias holds NaN or infinite values.",
+        "Some of a Linear's weight or bias values are NaN or infinite (a bad checkpoint, an "
+        "init that divides by zero, a diverged training step): every output unit that reads "
+        "one is NaN or infinite for any input. The finding counts them; JSON reports their "
+        "statistics as null, since JSON has no NaN.",
+        _FINDINGS,
+    ),
+    Rule(
         "symmetric-init",
         "warning",
         "Every weight of a Linear starts at the same value.",

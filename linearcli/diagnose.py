@@ -25,7 +25,10 @@ def diagnose(
     for record in trace.linears:
         for finding in _unique(_check_call(record, call) for call in record.calls):
             findings.append(_at(finding, sources.get(record.name)))
-        if audits and record.name in audits:
+        broken = _check_values(record)
+        if broken is not None:
+            findings.append(_at(broken, sources.get(record.name)))
+        elif audits and record.name in audits:
             for finding in _check_init(record, audits[record.name]):
                 findings.append(_at(finding, sources.get(record.name)))
         if not record.calls and record.used_by is None:
@@ -34,7 +37,7 @@ def diagnose(
         failure = trace.failure
         message = (
             f"the forward pass raised {failure.exception_type} in {_where(failure)} "
-            f"({failure.module_type}): {failure.message}"
+            f"({failure.module_type})" + (f": {failure.message}" if failure.message else "")
         )
         findings.append(
             Diagnostic(
@@ -100,6 +103,28 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
             "warning", "unflattened-input", record.name, message + suffix, flatten_and_resize
         )
     return None
+
+
+def _check_values(record: LinearRecord) -> Diagnostic | None:
+    """NaN or inf in a weight or bias: the init audit has nothing to say about such values."""
+    broken = [
+        f"{stats.non_finite:,} of the {stats.count:,} {part} values"
+        for part, stats in (("weight", record.weight_stats), ("bias", record.bias_stats))
+        if stats is not None and stats.non_finite
+    ]
+    if not broken:
+        return None
+    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    verb = "is" if len(broken) == 1 and broken[0].startswith("1 of") else "are"
+    return Diagnostic(
+        "error",
+        "non-finite-weights",
+        record.name,
+        f"{' and '.join(broken)} of {layer} {verb} NaN or infinite: every output unit that "
+        "reads one is NaN or infinite, whatever the input, and so is the loss",
+        "find where they came from (a checkpoint, an init that divides by zero, a training "
+        "step that diverged) and give the layer finite values, e.g. its reset_parameters()",
+    )
 
 
 def _check_init(record: LinearRecord, init: InitAudit) -> Iterator[Diagnostic]:

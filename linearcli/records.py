@@ -47,6 +47,7 @@ class Stats:
     mean: float
     std: float
     count: int
+    non_finite: int = 0  # NaN and ±inf values; any at all make min, max, mean and std so
 
 
 @dataclass(frozen=True)

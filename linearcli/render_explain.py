@@ -13,7 +13,7 @@ from linearcli.report import format_shape
 
 
 def render_explanation_json(explained: Explanation) -> str:
-    return json.dumps(explained.to_dict(), indent=2) + "\n"
+    return json.dumps(explained.to_dict(), indent=2, allow_nan=False) + "\n"
 
 
 def render_explanation(explained: Explanation) -> RenderableType:

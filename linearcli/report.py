@@ -5,6 +5,7 @@ Later versions add fields; they never rename or remove one (``SCHEMA_VERSION`` s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,10 +59,11 @@ class ParamInit:
             "scheme": self.scheme,
             "expected_bound": self.expected_bound,
             "expected_std": self.expected_std,
-            "min": observed.min if observed else None,
-            "max": observed.max if observed else None,
-            "mean": observed.mean if observed else None,
-            "std": observed.std if observed else None,
+            "min": _number(observed.min) if observed else None,
+            "max": _number(observed.max) if observed else None,
+            "mean": _number(observed.mean) if observed else None,
+            "std": _number(observed.std) if observed else None,
+            "non_finite": observed.non_finite if observed else None,
         }
 
 
@@ -108,7 +110,7 @@ class LayerReport:
             "bias_shape": _list(self.bias_shape),
             "params": self.params,
             "init_bound": self.init_bound,
-            "weight_range": _list(self.weight_range),
+            "weight_range": _list(self.weight_range and tuple(map(_number, self.weight_range))),
             "calls": self.calls,
             "input_shape": _list(self.input_shape),
             "output_shape": _list(self.output_shape),
@@ -224,3 +226,8 @@ def format_bytes(count: int) -> str:
 
 def _list(value: tuple[Any, ...] | None) -> list[Any] | None:
     return None if value is None else list(value)
+
+
+def _number(value: float) -> float | None:
+    """JSON has no NaN or Infinity: such a value is null (and non_finite counts them)."""
+    return value if math.isfinite(value) else None

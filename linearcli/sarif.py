@@ -20,7 +20,7 @@ from urllib.parse import quote
 import linearcli
 from linearcli.check_result import CheckResult
 from linearcli.codes import RULE_INDEX, RULES, Finding, Rule, findings, split_location
-from linearcli.lines import one_line
+from linearcli.escape import one_line
 from linearcli.spec.python_ref import is_python_reference
 
 SARIF_SCHEMA = (
@@ -57,7 +57,7 @@ def render_check_sarif(result: CheckResult) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2) + "\n"
+    return json.dumps(log, indent=2, allow_nan=False) + "\n"
 
 
 def _rule(rule: Rule) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from linearcli.frames import deepest_user_line
-from linearcli.guard import exit_message
+from linearcli.guard import STOPS_THE_RUN, exit_message
 from linearcli.records import (
     ROOT_NAME,
     ForwardFailure,
@@ -136,7 +136,9 @@ class _Recorder:
             with torch.no_grad():
                 try:
                     return model(*inputs), None
-                except (Exception, SystemExit) as exc:  # sys.exit() in a forward() too
+                except STOPS_THE_RUN:
+                    raise
+                except BaseException as exc:  # sys.exit(), GeneratorExit in a forward() too
                     return None, self.failure(exc, model)
         finally:
             for handle in handles:
@@ -316,7 +318,8 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
     together, so 500 Linears cost a few reductions instead of thousands; a batch's
     copies take about 64 MiB at most. The std is computed in two passes (mean, then the
     norm of the deviations) in float32 or better: exact to about 1e-7, and far faster
-    than a one-pass std. Complex weights are described by their real part.
+    than a one-pass std. NaN and inf values are counted. Complex weights are described by
+    their real part.
     """
     found: list[Stats | None] = [None] * len(params)
     groups: dict[tuple[torch.Size, torch.dtype, torch.device], list[int]] = defaultdict(list)
@@ -339,8 +342,10 @@ def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
                 std = spread / math.sqrt(max(count - 1, 1))
                 columns = (values.amin(dim=1), values.amax(dim=1), mean.squeeze(1), std)
                 rows = torch.stack(columns, dim=1).tolist()  # one sync on a GPU
-                for i, (low, high, mean_, std_) in zip(batch, rows, strict=True):
-                    found[i] = Stats(low, high, mean_, std_, count)
+                for j, (i, (low, high, mean_, std_)) in enumerate(zip(batch, rows, strict=True)):
+                    # NaN and inf reach amin/amax, so the count is asked for only then.
+                    bad = 0 if math.isfinite(low + high) else int((~values[j].isfinite()).sum())
+                    found[i] = Stats(low, high, mean_, std_, count, bad)
     return found
 
 

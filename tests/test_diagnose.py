@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from linearcli.diagnose import AFTER_RECOVERY, diagnose
 from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Stats, Trace
-from linearcli.report import Diagnostic
+from linearcli.report import Diagnostic, InitAudit, ParamInit
 
 FC1 = Producer("fc1", "Linear", (784, 256))
 CONV = Producer("conv", "Conv2d")
@@ -298,3 +300,35 @@ def test_init_outlier_beyond_three_times(std: float, flagged: bool) -> None:
 
 def test_too_few_values_are_not_an_outlier() -> None:
     assert audited(Stats(-0.17, 0.17, 0.0, 0.01, 15)) == ()
+
+
+@pytest.mark.parametrize(
+    ("weight_bad", "bias_bad", "counted"),
+    [
+        (1, 0, "1 of the 32 weight values of fc (Linear 8->4) is NaN or infinite"),
+        (32, 0, "32 of the 32 weight values of fc (Linear 8->4) are NaN or infinite"),
+        (0, 2, "2 of the 4 bias values of fc (Linear 8->4) are NaN or infinite"),
+        (3, 1, "3 of the 32 weight values and 1 of the 4 bias values of fc (Linear 8->4) are"),
+    ],
+)
+def test_non_finite_weights_are_an_error_and_end_the_init_audit(
+    weight_bad: int, bias_bad: int, counted: str
+) -> None:
+    nan = float("nan")
+    finite = (-0.1, 0.1, 0.0, 0.05)
+    weight = (nan,) * 4 if weight_bad else finite
+    bias = (nan,) * 4 if bias_bad else finite
+    layer = replace(
+        record("fc", RAN),
+        weight_stats=Stats(*weight, 32, weight_bad),
+        bias_stats=Stats(*bias, 4, bias_bad),
+    )
+    # An audit that, on its own, would call these weights outliers: it is not asked.
+    audit = InitAudit(
+        ParamInit("default", 0.35, 0.2, layer.weight_stats),
+        ParamInit("default", 0.35, 0.2, layer.bias_stats),
+    )
+    (finding,) = diagnose(make_trace(layer), {"fc": "m.py:3"}, {"fc": audit})
+    assert (finding.severity, finding.code, finding.layer) == ("error", "non-finite-weights", "fc")
+    assert finding.message.startswith(counted)
+    assert finding.source == "m.py:3" and finding.fix and "reset_parameters()" in finding.fix

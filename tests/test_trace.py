@@ -160,6 +160,25 @@ def test_stats_of_same_shape_layers_are_each_their_own(
             assert stats.std == pytest.approx(std, rel=1e-6, abs=1e-7)
 
 
+def test_non_finite_values_are_counted_per_parameter() -> None:
+    # Three layers of one shape are reduced together: each counts only its own NaN and inf.
+    model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 4))
+    with torch.no_grad():
+        model[0].weight[0, :3] = float("nan")
+        model[2].weight[1, 1] = float("inf")
+        model[2].weight[2, 2] = float("-inf")
+        model[2].bias[0] = float("nan")
+    recorded = trace(model, (torch.zeros(2, 4),))
+    counts = [
+        (r.weight_stats.non_finite, r.bias_stats.non_finite)
+        for r in recorded.linears
+        if r.weight_stats is not None and r.bias_stats is not None
+    ]
+    assert counts == [(3, 0), (0, 0), (2, 1)]
+    first = recorded.linears[0].weight_stats
+    assert first is not None and math.isnan(first.min) and first.count == 16
+
+
 def test_stats_of_half_precision_are_computed_in_float32() -> None:
     layer = nn.Linear(300, 200).half()
     recorded = trace(layer, (torch.randn(1, 300).half(),))

@@ -30,7 +30,7 @@ from linearcli.report import Report, format_bytes, format_shape
 
 def render_json(report: Report) -> str:
     """The report's dict, every Linear on its own: JSON is never folded."""
-    return json.dumps(report.to_dict(), indent=2)
+    return json.dumps(report.to_dict(), indent=2, allow_nan=False)
 
 
 __all__ = [
