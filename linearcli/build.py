@@ -15,6 +15,7 @@ from torch import nn
 
 from linearcli import memory
 from linearcli.errors import BuildError, SpecError
+from linearcli.guard import STOPS_THE_RUN
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, MAX_SIZE, RunOptions
 from linearcli.pymodel import describe, import_from_cwd, load_python_model
 from linearcli.records import ROOT_NAME
@@ -222,10 +223,12 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
             OrderedDict((c.name, _make_layer(c, path, allow_imports)) for c in layer.children)
         )
     layer_type = resolve_layer_type(layer.type_name, path, layer.line, allow_imports=allow_imports)
-    _refuse_absurd_sizes(layer, path)
+    _refuse_absurd_sizes(layer, layer_type, path)
     try:
         module = layer_type(*layer.args, **layer.kwargs)
-    except Exception as exc:  # the constructor's own message is the most precise one
+    except STOPS_THE_RUN:
+        raise
+    except BaseException as exc:  # the constructor's own message is the most precise one
         call = ", ".join([*map(repr, layer.args), *(f"{k}={v!r}" for k, v in layer.kwargs.items())])
         raise BuildError(
             f"layer {layer.name!r}: {layer.type_name}({call}) failed: {type(exc).__name__}: {exc}",
@@ -237,8 +240,20 @@ def _make_layer(layer: LayerSpec, path: str, allow_imports: bool) -> nn.Module:
     return module
 
 
-def _refuse_absurd_sizes(layer: LayerSpec, path: str) -> None:
-    """A size no layer can have is refused before a constructor tries to allocate it."""
+def _refuse_absurd_sizes(layer: LayerSpec, layer_type: Any, path: str) -> None:
+    """A size no layer can have is refused before a constructor tries to allocate it; so
+    is a Linear's size written ``true`` (Python would take it for 1)."""
+    if isinstance(layer_type, type) and issubclass(layer_type, nn.Linear):
+        sizes = dict(zip(("in_features", "out_features"), layer.args, strict=False))
+        for name in ("in_features", "out_features"):
+            value = layer.kwargs.get(name, sizes.get(name))
+            if isinstance(value, bool):
+                raise SpecError(
+                    f"layer {layer.name!r}: {name} must be a whole number, "
+                    f"not {str(value).lower()}",
+                    path=path,
+                    line=layer.line,
+                )
     values = [*layer.args, *layer.kwargs.values()]
     while values:
         value = values.pop()
@@ -313,7 +328,9 @@ def _imported(dotted: str, path: str, line: int, allow_imports: bool) -> object:
         raise SpecError(
             f"cannot import {module_name!r} for layer type {dotted!r}: {exc}", path=path, line=line
         ) from None
-    except (Exception, SystemExit) as exc:
+    except STOPS_THE_RUN:
+        raise
+    except BaseException as exc:
         raise BuildError(
             f"importing {module_name!r} for layer type {dotted!r} raised {describe(exc)}",
             path=path,

@@ -33,10 +33,11 @@ def collect_specs(
 
     A directory is searched, recursively, for YAML specs (see :mod:`linearcli.discover`
     for which directories and files are skipped); Python specs are code and run only
-    when named. A YAML file that is not a spec (a CI workflow that pre-commit passes
-    along) is skipped wherever it comes from. ``exclude`` patterns (gitignore syntax) are
-    relative to the current directory, ``config_exclude`` ones to ``project_root``; both
-    remove named paths as well as what a search finds.
+    when named. A file named is checked, whatever it holds. With ``changed``, a YAML
+    file that is not a spec (a CI workflow that pre-commit passes along) is skipped.
+    ``exclude`` patterns (gitignore syntax) are relative to the current directory,
+    ``config_exclude`` ones to ``project_root``; both remove named paths as well as what
+    a search finds.
 
     With ``changed``, ``paths`` are the files that changed (as pre-commit passes them):
     the result is the YAML specs among them, then each Python spec in ``configured``
@@ -59,11 +60,10 @@ def collect_specs(
         path = Path(given)
         if path.is_dir():
             found.update((spec, None) for spec in yaml_specs_under(given, rules))
-        elif path.suffix.lower() in YAML_SUFFIXES and path.is_file():
-            if is_yaml_spec(path):
-                found[given] = None
         else:
-            found[given] = None  # a Python spec, or a path that is no file: check says so
+            # Named, so checked: a YAML file that is no spec, or a path that is no file,
+            # is not checked, and check says why.
+            found[given] = None
     return _once_each(found)
 
 

@@ -79,28 +79,21 @@ def is_excluded(path: str, exclude: Sequence[IgnoreRules]) -> bool:
 def is_yaml_spec(path: Path) -> bool:
     """A mapping with a top-level ``model`` key; unparsable files that look like one count.
 
-    Only a regular file is read (a FIFO or /dev/zero named x.yaml is not a spec), and
-    at most one byte past the spec size limit: a larger file that starts like a spec
-    counts, so that check says it is too large.
+    Only a regular file is read, and at most one byte past the spec size limit: a larger
+    file that starts like a spec counts, so that check says it is too large. What cannot
+    be read (a FIFO, a link to a device or to nothing, a file without read permission)
+    but is named like a spec counts too, so that check says why it was not checked
+    instead of skipping it in silence.
     """
     data = read_regular_file(path, MAX_FILE_BYTES + 1)
     if data is None:
-        # A regular file that cannot be read (its permissions) is named, so that check
-        # says why it was not checked instead of skipping it in silence.
-        return _is_regular(path) and Path(path).suffix.lower() in YAML_SUFFIXES
+        return Path(path).suffix.lower() in YAML_SUFFIXES
     if len(data) > MAX_FILE_BYTES:
         return _MODEL_LINE.search(data) is not None
     try:
         return "model" in top_level_keys(data)
     except yaml.YAMLError:
         return _MODEL_LINE.search(data) is not None  # a broken spec must fail, not vanish
-
-
-def _is_regular(path: str | Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 def read_regular_file(path: str | Path, limit: int) -> bytes | None:

@@ -56,6 +56,11 @@ class SpecTimedOut(BaseException):
         return f"the spec ran for more than {self.seconds:g} s (--timeout): not checked"
 
 
+# What must stop the run when a spec's code raises it; anything else the code raises
+# (SystemExit, GeneratorExit, a BaseException of its own) is reported against the spec.
+STOPS_THE_RUN = (KeyboardInterrupt, SpecTimedOut)
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """SpecTimedOut after ``seconds`` of wall time, raised in the spec's Python code.

@@ -21,6 +21,7 @@ from torch import nn
 from linearcli import memory
 from linearcli.errors import BuildError, SpecError
 from linearcli.frames import OWN_DIR, display_path, is_user_code
+from linearcli.guard import STOPS_THE_RUN
 from linearcli.records import ROOT_NAME
 from linearcli.spec import PythonSpec
 
@@ -91,7 +92,9 @@ def _import(spec: PythonSpec) -> ModuleType:
         module_spec.loader.exec_module(module)
     except SyntaxError as exc:
         raise SpecError(f"syntax error: {exc.msg}", path=spec.path, line=exc.lineno) from None
-    except (Exception, SystemExit) as exc:
+    except STOPS_THE_RUN:
+        raise
+    except BaseException as exc:
         raise BuildError(
             f"importing the file raised {describe(exc)}",
             path=spec.path,
@@ -159,7 +162,9 @@ def _instantiate(
         )
     try:
         model = target(**model_args)
-    except (Exception, SystemExit) as exc:
+    except STOPS_THE_RUN:
+        raise
+    except BaseException as exc:
         hint = (
             " (pass constructor arguments with --arg KEY=VALUE)"
             if isinstance(exc, TypeError)
@@ -195,7 +200,9 @@ def _example_input(
     if callable(value) and not isinstance(value, torch.Tensor):
         try:
             value = value()
-        except (Exception, SystemExit) as exc:
+        except STOPS_THE_RUN:
+            raise
+        except BaseException as exc:
             raise BuildError(
                 f"example_input() raised {describe(exc)}",
                 path=where,

@@ -88,11 +88,14 @@ def test_collect_recurses_skips_non_specs_hidden_and_tool_dirs(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     assert collect_specs(["."]) == ["./a.yaml", "./broken.yaml", "./nested/deeper/b.yml"]
-    # named files: a non-spec YAML is skipped (pre-commit passes every YAML); .py is kept
+    # named files are all kept, a non-spec YAML too: check says it is not a spec (exit 2)
     assert collect_specs(["nested/workflow.yaml", "models/net.py", "a.yaml", "a.yaml"]) == [
+        "nested/workflow.yaml",
         "models/net.py",
         "a.yaml",
     ]
+    # ...but not among the files pre-commit passes: a CI workflow is not a spec
+    assert collect_specs(["nested/workflow.yaml", "a.yaml"], changed=True) == ["a.yaml"]
     assert collect_specs(["absent.yaml", "absent.py"]) == ["absent.yaml", "absent.py"]
 
 
