@@ -87,6 +87,7 @@ def inspect_model(
         dtype=recorded.dtype,
         inputs=recorded.input_shapes,
         output_shape=recorded.output_shape,
+        outputs=recorded.outputs,
         layers=layers,
         totals=Totals(
             linear_layers=len(recorded.linears),

@@ -88,3 +88,5 @@ class Trace:
     param_bytes: int
     device: str
     dtype: str
+    # Every tensor the model returned: where it is ("0", "logits", "past.0.1"), its shape.
+    outputs: tuple[tuple[str, Shape], ...] = ()

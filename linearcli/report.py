@@ -155,6 +155,8 @@ class Report:
     layers: tuple[LayerReport, ...]
     totals: Totals
     diagnostics: tuple[Diagnostic, ...]
+    # Every tensor of the output, by place ("" for a lone tensor); output_shape: the first.
+    outputs: tuple[tuple[str, Shape], ...] = ()
 
     def __repr__(self) -> str:
         """One line, for a notebook's text output and logs: spec, layers, params, verdict."""
@@ -199,6 +201,7 @@ class Report:
             "dtype": self.dtype,
             "inputs": [list(shape) for shape in self.inputs],
             "output_shape": _list(self.output_shape),
+            "outputs": [{"name": name, "shape": list(shape)} for name, shape in self.outputs],
             "ok": self.ok,
             "layers": [layer.to_dict() for layer in self.layers],
             "totals": self.totals.to_dict(),

@@ -15,7 +15,7 @@ import math
 import traceback
 import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import torch
@@ -37,6 +37,7 @@ from linearcli.records import (
 from linearcli.restore import undone_afterwards
 
 _STATS_BATCH_BYTES = 64 * 2**20
+_OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
 MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules that use a child Linear's weight directly instead of calling it.
 _FUNCTIONAL_OWNERS = (nn.MultiheadAttention,)
@@ -81,6 +82,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         linears=records,
         input_shapes=tuple(s for s in (_shape(x) for x in inputs) if s is not None),
         output_shape=_shape(_first_tensor(output)),
+        outputs=tuple(_named_tensors(output, "")),
         failure=failure,
         params=sum(n for _, n in sized),
         trainable_params=sum(n for p, n in sized if p.requires_grad),
@@ -389,6 +391,24 @@ def _first_tensor(value: Any) -> torch.Tensor | None:
         if found is not None:
             return found
     return None
+
+
+def _named_tensors(value: Any, place: str, depth: int = 0) -> Iterator[tuple[str, Shape]]:
+    """Every tensor in a model's output with its place: a key, an index, or a dotted path
+    through nested tuples, lists, dicts and ModelOutputs ("" for a lone tensor)."""
+    if isinstance(value, torch.Tensor):
+        yield place, tuple(value.shape)
+        return
+    if depth > _OUTPUT_DEPTH:
+        return
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        yield from _named_tensors(item, f"{place}.{key}" if place else str(key), depth + 1)
 
 
 def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:

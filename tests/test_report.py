@@ -57,7 +57,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
     data = report(WARNING).to_dict()
     assert list(data) == [
         "schema_version", "spec", "device", "dtype", "inputs",
-        "output_shape", "ok", "layers", "totals", "diagnostics",
+        "output_shape", "outputs", "ok", "layers", "totals", "diagnostics",
     ]  # fmt: skip
     assert data["schema_version"] == SCHEMA_VERSION == 1
     assert (data["spec"], data["device"], data["dtype"]) == ("specs/mlp.yaml", "cpu", "float32")

@@ -437,3 +437,46 @@ def test_failure_after_recovery_says_so_and_keeps_its_traceback() -> None:
     assert recorded.failure.after_recovery is True
     assert (recorded.failure.module, recorded.failure.module_type) == ("2", "Conv1d")
     assert "Traceback (most recent call last)" in recorded.failure.traceback
+
+
+class _ManyOutputs(nn.Module):
+    """A Hugging Face-like output: a dict with nested tuples and lists, and a non-tensor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> dict[str, object]:
+        y = self.fc(x)
+        return {"logits": y, "hidden": (x, [y, y.sum()]), "count": 3}
+
+
+def test_every_output_tensor_is_recorded_by_place() -> None:
+    recorded = trace(_ManyOutputs(), (torch.zeros(2, 4),))
+    assert recorded.outputs == (
+        ("logits", (2, 3)),
+        ("hidden.0", (2, 4)),
+        ("hidden.1.0", (2, 3)),
+        ("hidden.1.1", ()),
+    )
+    assert recorded.output_shape == (2, 3)  # the first, as before
+    alone = trace(nn.Linear(4, 3), (torch.zeros(2, 4),))
+    assert alone.outputs == (("", (2, 3)),)
+
+
+def test_every_output_in_json_and_under_the_table() -> None:
+    from linearcli import inspect_model
+    from linearcli.render.cells import totals_lines
+
+    report = inspect_model(_ManyOutputs(), torch.zeros(2, 4))
+    assert report.to_dict()["outputs"] == [
+        {"name": "logits", "shape": [2, 3]},
+        {"name": "hidden.0", "shape": [2, 4]},
+        {"name": "hidden.1.0", "shape": [2, 3]},
+        {"name": "hidden.1.1", "shape": []},
+    ]
+    assert totals_lines(report)[-1] == (
+        "input (2, 4) → outputs logits (2, 3), hidden.0 (2, 4), hidden.1.0 (2, 3), 1 more on cpu"
+    )
+    single = inspect_model(nn.Linear(4, 3), torch.zeros(2, 4))
+    assert totals_lines(single)[-1] == "input (2, 4) → output (2, 3) on cpu"

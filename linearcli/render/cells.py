@@ -152,19 +152,33 @@ def _sig(value: float) -> str:
     return f"{value:.4g}"
 
 
+_SHOWN = 3  # outputs named under the table; JSON has them all
+
+
 def totals_lines(report: Report, columns: Sequence[str] | None = None) -> tuple[str, ...]:
     """The lines under the table; the mult-adds line only when ``columns`` has mult_adds."""
     t = report.totals
     inputs = ", ".join(format_shape(s) for s in report.inputs) or "-"
-    output = format_shape(report.output_shape) if report.output_shape is not None else "-"
+    output = _output(report)
     mult_adds = (mult_adds_line(t.mult_adds),) if "mult_adds" in resolve_columns(columns) else ()
     return (
         f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters",
         *mult_adds,
         f"{t.params:,} parameters in all ({t.trainable_params:,} trainable), "
         f"{format_bytes(t.param_bytes)} as {report.dtype}",
-        f"input {inputs} → output {output} on {report.device}",
+        f"input {inputs} → {output} on {report.device}",
     )
+
+
+def _output(report: Report) -> str:
+    """``output (2, 10)``; for a tuple, dict or ModelOutput of several tensors, the first
+    few by place: ``outputs logits (2, 5, 50), past_key_values.0.0 (2, 2, 5, 8), 23 more``."""
+    if len(report.outputs) <= 1:
+        shape = report.output_shape
+        return f"output {format_shape(shape) if shape is not None else '-'}"
+    shown = [f"{visible(name)} {format_shape(shape)}" for name, shape in report.outputs[:_SHOWN]]
+    more = len(report.outputs) - _SHOWN
+    return "outputs " + ", ".join(shown) + (f", {more} more" if more > 0 else "")
 
 
 def mult_adds_line(count: int) -> str:
