@@ -35,6 +35,7 @@ from linearcli.records import (
     Trace,
 )
 from linearcli.restore import undone_afterwards
+from linearcli.weight_uses import WeightUses
 
 _STATS_BATCH_BYTES = 64 * 2**20
 _OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
@@ -58,7 +59,9 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 
 def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
     recorder = _Recorder(model)
-    with undone_afterwards(model):
+    weights = {id(m.weight) for _, m in recorder.linears if isinstance(m.weight, torch.Tensor)}
+    uses = WeightUses(weights, recorder.names)
+    with undone_afterwards(model), uses:
         output, failure = recorder.run(model, inputs, training=mode == "train")
     linears = recorder.linears
     own = {id(module): list(module.parameters()) for _, module in linears}
@@ -69,7 +72,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
             module,
             recorder.type_names[id(module)],
             recorder.calls[id(module)],
-            recorder.used_by(module),
+            _applied_by(module, recorder, uses),
             sum(_numel(p) for p in own[id(module)]),
             (next(stats), next(stats)),
         )
@@ -105,12 +108,8 @@ class _Recorder:
         self.type_names = {id(module): type(module).__name__ for _, module in self.linears}
         self.calls: dict[int, list[LinearCall]] = {id(module): [] for _, module in self.linears}
         self.called: set[int] = set()
-        self.parents = {
-            id(child): parent for _, parent in self.named for child in parent.children()
-        }
         # Asked of every module on every call, so answered once here.
-        has_children = {id(parent) for parent in self.parents.values()}
-        self.leaves = {id(m) for _, m in self.named} - has_children
+        self.leaves = {id(m) for _, m in self.named if not any(True for _ in m.children())}
         self.map_makers = {id(m) for _, m in self.named if isinstance(m, _FEATURE_MAP_MAKERS)}
         self.producers: dict[int, Producer] = {}  # made after a module runs: LazyLinear
         # id(tensor) -> (weak reference, who made it, is it a feature map); the weak
@@ -238,16 +237,6 @@ class _Recorder:
         exc.__traceback__ = None
         return failure
 
-    def used_by(self, module: nn.Module) -> str | None:
-        parent = self.parents.get(id(module))
-        if (
-            isinstance(parent, _FUNCTIONAL_OWNERS)
-            and id(parent) in self.called
-            and id(module) not in self.called
-        ):
-            return self.names[id(parent)]
-        return None
-
 
 def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Tensor:
     """An input the Linear accepts: the flattened tensor where that fits, else zeros."""
@@ -365,6 +354,13 @@ def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | 
             found = owner
         tb = tb.tb_next
     return found
+
+
+def _applied_by(module: nn.Module, recorder: _Recorder, uses: WeightUses) -> str | None:
+    """The module whose forward used this Linear's weight without calling the Linear."""
+    if id(module) in recorder.called:
+        return None
+    return uses.used.get(id(getattr(module, "weight", None)))
 
 
 def _numel(param: torch.Tensor) -> int:

@@ -461,6 +461,38 @@ def test_select_ignore_and_suppression_comments(cli: Cli, write: Write, in_repo:
     assert f"{net}:10: warning[unused-suppression]" in strict.stdout
 
 
+APPLIED_SPEC = """import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(4, 12)
+        self.spare = nn.Linear(4, 4)
+
+    def forward(self, x):
+        q, k, v = F.linear(x, self.qkv.weight, self.qkv.bias).chunk(3, dim=-1)
+        return q * k + v
+
+
+example_input = torch.zeros(2, 4)
+"""
+
+
+def test_a_weight_applied_by_the_forward_is_no_dead_layer(cli: Cli, write: Write) -> None:
+    net = write("net.py", APPLIED_SPEC)
+    strict = cli("check", str(net), "--strict")
+    # only the layer nothing used is reported; qkv's weight went through F.linear
+    assert strict.exit_code == 1
+    assert [line.split(": ")[1] for line in strict.stdout.splitlines()[:-1]] == [
+        "warning[not-called] spare"
+    ]
+    assert strict.stdout.splitlines()[0].startswith(f"{net}:10: ")
+    assert cli("check", str(net), "--strict", "--ignore", "not-called").exit_code == 0
+
+
 def test_select_and_ignore_in_the_config(
     cli: Cli, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -480,3 +480,40 @@ def test_every_output_in_json_and_under_the_table() -> None:
     )
     single = inspect_model(nn.Linear(4, 3), torch.zeros(2, 4))
     assert totals_lines(single)[-1] == "input (2, 4) → output (2, 3) on cpu"
+
+
+class SwinStyleAttention(nn.Module):
+    """Swin's window attention and Mamba's dt_proj: a Linear's weight given to F.linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.qkv = nn.Linear(8, 24)
+        self.dt_proj = nn.Linear(8, 8, bias=False)
+        self.unused = nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = nn.functional.linear(x, self.qkv.weight, self.qkv.bias).chunk(3, dim=-1)
+        return q + k + v @ self.dt_proj.weight.t()
+
+
+def test_a_linear_whose_weight_a_forward_applies_is_used_not_dead() -> None:
+    recorded = trace(SwinStyleAttention(), (torch.randn(2, 5, 8),))
+    rows = {r.name: r for r in recorded.linears}
+    assert {name: (r.calls, r.used_by) for name, r in rows.items()} == {
+        "qkv": ((), ROOT_NAME),
+        "dt_proj": ((), ROOT_NAME),
+        "unused": ((), None),
+    }
+    assert recorded.output_shape == (2, 5, 8)
+
+
+def test_a_weight_applied_inside_a_submodule_names_that_submodule() -> None:
+    model = nn.Sequential(nn.Linear(8, 8), SwinStyleAttention())
+    for device in ("cpu", "meta"):
+        recorded = trace(model.to(device), (torch.randn(2, 8, device=device),))
+        assert {r.name: r.used_by for r in recorded.linears} == {
+            "0": None,
+            "1.qkv": "1",
+            "1.dt_proj": "1",
+            "1.unused": None,
+        }
