@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from linearcli.records import LinearRecord, Stats
+from linearcli.records import LINEAR, LinearRecord, Stats
 from linearcli.report import InitAudit, ParamInit
 from linearcli.spec import InitScheme, LayerInit
 
@@ -20,21 +20,34 @@ _TOLERANCE = 1e-6
 
 
 def audit(record: LinearRecord, init: LayerInit | None) -> InitAudit:
+    """A module other than nn.Linear (transformers' Conv1D) initialises its weight its own
+    way: PyTorch's Linear default says nothing about it, so it is ``custom``, with no
+    expectation, unless the spec names a scheme."""
     fan_in, fan_out = record.in_features, record.out_features
-    weight = _param(record.weight_stats, init.weight if init else None, fan_in, fan_out)
+    own = record.kind != LINEAR
+    weight = _param(record.weight_stats, init.weight if init else None, fan_in, fan_out, own=own)
     bias = None
     if record.bias_shape is not None:
         # The bias's own fan-in is that of the layer: PyTorch bounds it by 1/sqrt(in_features).
-        bias = _param(record.bias_stats, init.bias if init else None, fan_in, fan_out, bias=True)
+        scheme = init.bias if init else None
+        bias = _param(record.bias_stats, scheme, fan_in, fan_out, bias=True, own=own)
     return InitAudit(weight=weight, bias=bias)
 
 
 def _param(
-    stats: Stats | None, scheme: InitScheme | None, fan_in: int, fan_out: int, *, bias: bool = False
+    stats: Stats | None,
+    scheme: InitScheme | None,
+    fan_in: int,
+    fan_out: int,
+    *,
+    bias: bool = False,
+    own: bool = False,
 ) -> ParamInit:
     if scheme is not None:
         name = scheme.describe()
         bound, std = expected(scheme.name, scheme.kwargs, fan_in, fan_out)
+    elif own:
+        name, bound, std = CUSTOM, None, None
     else:
         bound, std = _default(fan_in)
         name = DEFAULT

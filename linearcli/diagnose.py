@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
+from linearcli.records import LINEAR, ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
 from linearcli.report import Diagnostic, InitAudit, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -23,7 +23,10 @@ def diagnose(
 ) -> tuple[Diagnostic, ...]:
     findings: list[Diagnostic] = []
     for record in trace.linears:
-        for finding in _unique(_check_call(record, call) for call in record.calls):
+        # Another module's call is not checked here: its input is whatever its forward
+        # takes (it may flatten or reshape first), and the matrix it applied fit.
+        checked = record.calls if record.kind == LINEAR else ()
+        for finding in _unique(_check_call(record, call) for call in checked):
             findings.append(_at(finding, sources.get(record.name)))
         broken = _check_values(record)
         if broken is not None:
@@ -63,7 +66,7 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
     flattens_to_fit = spatial and flat == record.in_features
     suffix = AFTER_RECOVERY if call.after_recovery else ""
     source = call.producer.describe() if call.producer else "an unknown producer"
-    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    layer = _layer(record)
     product = f"{'*'.join(map(str, shape[1:]))} = {flat}"
     flatten = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}"
     flatten_and_resize = (
@@ -114,7 +117,7 @@ def _check_values(record: LinearRecord) -> Diagnostic | None:
     ]
     if not broken:
         return None
-    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    layer = _layer(record)
     verb = "is" if len(broken) == 1 and broken[0].startswith("1 of") else "are"
     return Diagnostic(
         "error",
@@ -128,7 +131,7 @@ def _check_values(record: LinearRecord) -> Diagnostic | None:
 
 
 def _check_init(record: LinearRecord, init: InitAudit) -> Iterator[Diagnostic]:
-    layer = f"{record.name} ({_linear(record.in_features, record.out_features)})"
+    layer = _layer(record)
     weight = init.weight.observed
     if weight is not None and record.out_features > 1 and weight.min == weight.max:
         yield Diagnostic(
@@ -166,10 +169,7 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
             f"{record.name} did not run: the forward pass stopped in {_where(trace.failure)} first"
         )
         return Diagnostic("info", "not-called", record.name, message)
-    message = (
-        f"{record.name} ({_linear(record.in_features, record.out_features)}) is never called "
-        "by the forward pass"
-    )
+    message = f"{_layer(record)} is never called by the forward pass"
     fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
     return Diagnostic("warning", "not-called", record.name, message, fix)
 
@@ -191,8 +191,10 @@ def _at(finding: Diagnostic, source: str | None) -> Diagnostic:
     return replace(finding, source=source)
 
 
-def _linear(in_features: int, out_features: int) -> str:
-    return f"Linear {in_features}->{out_features}"
+def _layer(record: LinearRecord) -> str:
+    """``fc (Linear 784->256)``; another module by its type: ``c_attn (Conv1D 768->2304)``."""
+    kind = "Linear" if record.kind == LINEAR else record.type_name
+    return f"{record.name} ({kind} {record.in_features}->{record.out_features})"
 
 
 def _linear_call(in_features: int, out_features: int) -> str:

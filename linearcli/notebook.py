@@ -17,7 +17,16 @@ from __future__ import annotations
 from html import escape
 
 from linearcli.escape import one_line, visible
-from linearcli.render.cells import COLUMNS, NUMERIC, fold_note, row_cells, summary, totals_lines
+from linearcli.render.cells import (
+    COLUMNS,
+    LINEAR_MAPS,
+    NUMERIC,
+    fold_note,
+    row_cells,
+    subject,
+    summary,
+    totals_lines,
+)
 from linearcli.render.markdown import render_markdown
 from linearcli.render.rows import Row, display_rows
 from linearcli.report import Diagnostic, Report
@@ -99,8 +108,11 @@ def report_markdown(report: Report) -> str:
 def report_repr(report: Report) -> str:
     """``<Report specs/mlp.yaml: 2 Linear layers, 203,530 params, ok>``, on one line."""
     spec = f" {one_line(report.spec)}" if report.spec else ""
-    layers = report.totals.linear_layers
-    noun = "Linear layer" if layers == 1 else "Linear layers"
+    if subject(report) == LINEAR_MAPS:
+        layers, noun = report.totals.linear_maps, "linear map"
+    else:
+        layers, noun = report.totals.linear_layers, "Linear layer"
+    noun = noun if layers == 1 else f"{noun}s"
     counts = [(report.count(s), s) for s in ("error", "warning")]
     problems = ", ".join(f"{n:,} {s}" + ("" if n == 1 else "s") for n, s in counts if n)
     params = f"{report.totals.params:,} params"
@@ -109,7 +121,7 @@ def report_repr(report: Report) -> str:
 
 def _title(report: Report) -> str:
     where = f" in <code>{_text(report.spec)}</code>" if report.spec else ""
-    return f'<div class="lc-title">nn.Linear layers{where}</div>'
+    return f'<div class="lc-title">{subject(report)}{where}</div>'
 
 
 def _table(rows: tuple[Row, ...]) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from linearcli.audit import audit
 from linearcli.diagnose import diagnose
 from linearcli.options import Mode, RunOptions
-from linearcli.records import INPUT_NAME
+from linearcli.records import INPUT_NAME, LINEAR
 from linearcli.report import Diagnostic, InitAudit, LayerReport, Report, Status, Totals
 from linearcli.selection import layer_status
 from linearcli.spec import LayerInit, load_spec
@@ -90,8 +90,10 @@ def inspect_model(
         outputs=recorded.outputs,
         layers=layers,
         totals=Totals(
-            linear_layers=len(recorded.linears),
+            linear_layers=sum(1 for r in recorded.linears if r.kind == LINEAR),
             linear_params=recorded.linear_params,
+            linear_maps=len(recorded.linears),
+            linear_map_params=recorded.linear_map_params,
             params=recorded.params,
             trainable_params=recorded.trainable_params,
             param_bytes=recorded.param_bytes,
@@ -134,9 +136,16 @@ def _layer_report(
         in_features=record.in_features,
         out_features=record.out_features,
         weight_shape=record.weight_shape,
+        stored_shape=record.stored_shape,
+        tied_to=record.tied_to,
+        kind=record.kind,
         bias_shape=record.bias_shape,
         params=record.params,
-        init_bound=1 / math.sqrt(record.in_features) if record.in_features > 0 else None,
+        init_bound=(
+            1 / math.sqrt(record.in_features)
+            if record.in_features > 0 and record.kind == LINEAR
+            else None
+        ),
         weight_range=(
             (record.weight_stats.min, record.weight_stats.max) if record.weight_stats else None
         ),

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
 INPUT_NAME = "(input)"  # how the model's input is named where a producer's name is expected
+# How a row's linear map is computed: an nn.Linear; another module applying its own
+# ``weight`` (transformers' Conv1D: stored (in, out), run by addmm).
+LINEAR, MODULE = "Linear", "module"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class LinearRecord:
     bias_stats: Stats | None
     calls: tuple[LinearCall, ...]
     used_by: str | None  # the enclosing module that uses this weight without calling it
+    kind: str = LINEAR
+    # The weight as kept where that is (in, out), transposed: transformers' Conv1D.
+    stored_shape: Shape | None = None
+    # The other modules holding the same weight tensor: an LM head tied to the embedding.
+    tied_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,8 @@ class Trace:
     failure: ForwardFailure | None
     params: int
     trainable_params: int
-    linear_params: int
+    linear_params: int  # of the nn.Linear modules
+    linear_map_params: int  # of every row: weights and biases of other linear maps too
     param_bytes: int
     device: str
     dtype: str

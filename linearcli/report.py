@@ -15,7 +15,7 @@ from linearcli.records import Stats
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["ok", "warning", "error", "not-called"]
@@ -82,7 +82,7 @@ class LayerReport:
     type: str
     in_features: int
     out_features: int
-    weight_shape: Shape
+    weight_shape: Shape  # (out_features, in_features), as applied
     bias_shape: Shape | None
     params: int
     init_bound: float | None  # 1/sqrt(in_features); None while a LazyLinear has no in_features
@@ -99,6 +99,14 @@ class LayerReport:
     params_percent: float = 0.0  # of Totals.params
     # The module that decided the size of its first input ("(input)": the model's input).
     input_from: str | None = None
+    kind: str = "Linear"  # how the map is computed: "Linear", "module" (records.MODULE)
+    # The weight as kept where that is (in, out), transposed: transformers' Conv1D.
+    stored_shape: Shape | None = None
+    tied_to: tuple[str, ...] = ()  # other modules holding the same weight (tied embeddings)
+
+    @property
+    def weight_layout(self) -> str:
+        return "(out, in)" if self.stored_shape is None else "(in, out)"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +130,10 @@ class LayerReport:
             "output_bytes": self.output_bytes,
             "params_percent": self.params_percent,
             "input_from": self.input_from,
+            "kind": self.kind,
+            "stored_shape": list(self.stored_shape or self.weight_shape),
+            "weight_layout": self.weight_layout,
+            "tied_to": list(self.tied_to),
         }
 
 
@@ -132,7 +144,9 @@ class Totals:
     params: int
     trainable_params: int
     param_bytes: int
-    mult_adds: int = 0  # every Linear's, summed
+    mult_adds: int = 0  # every row's, summed
+    linear_maps: int = 0  # rows: nn.Linear layers and other linear maps
+    linear_map_params: int = 0  # their weights and biases, each tensor once
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +156,8 @@ class Totals:
             "trainable_params": self.trainable_params,
             "param_bytes": self.param_bytes,
             "mult_adds": self.mult_adds,
+            "linear_maps": self.linear_maps,
+            "linear_map_params": self.linear_map_params,
         }
 
 

@@ -11,20 +11,24 @@ what is wrong, and how to say so, is diagnose's job.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import traceback
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from linearcli import weight_uses
 from linearcli.frames import deepest_user_line
 from linearcli.guard import STOPS_THE_RUN, exit_message
 from linearcli.records import (
+    LINEAR,
+    MODULE,
     ROOT_NAME,
     ForwardFailure,
     LinearCall,
@@ -35,16 +39,11 @@ from linearcli.records import (
     Trace,
 )
 from linearcli.restore import undone_afterwards
-from linearcli.weight_uses import WeightUses
+from linearcli.stats import weight_stats
+from linearcli.weight_uses import Use, WeightUses
 
-_STATS_BATCH_BYTES = 64 * 2**20
 _OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
 MODEL_INPUT = Producer(name=None, type_name="input")
-# Modules that use a child Linear's weight directly instead of calling it.
-_FUNCTIONAL_OWNERS = (nn.MultiheadAttention,)
-# Modules watched as they start (the rest only as they finish): a Linear's input is
-# checked before it runs; a functional owner is marked as called.
-_CHECKED_BEFORE = (nn.Linear, *_FUNCTIONAL_OWNERS)
 # Modules whose output is a spatial feature map (batch, channels, *positions).
 _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
     nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
@@ -58,29 +57,43 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 
 
 def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
-    recorder = _Recorder(model)
-    weights = {id(m.weight) for _, m in recorder.linears if isinstance(m.weight, torch.Tensor)}
-    uses = WeightUses(weights, recorder.names)
-    with undone_afterwards(model), uses:
+    """The pass, with tensor operations watched inside the modules that may apply a
+    weight without an nn.Linear call; should a Linear still look unused after a pass
+    that did not fail, the pass is run again with every operation watched, so that a
+    ``F.linear(x, self.qkv.weight)`` anywhere is found and a dead layer is truly dead."""
+    recorded = _trace(model, inputs, mode, everywhere=False)
+    if recorded.failure is None and any(
+        not r.calls and r.used_by is None for r in recorded.linears if r.kind == LINEAR
+    ):
+        return _trace(model, inputs, mode, everywhere=True)
+    return recorded
+
+
+def _trace(model: nn.Module, inputs: tuple[Any, ...], mode: str, *, everywhere: bool) -> Trace:
+    suspects = weight_uses.suspects(model.named_modules())
+    recorder = _Recorder(model, suspects)
+    watched = [
+        p for _, m in recorder.named for p in _matrices(m) if id(m) in recorder.matrix_owners
+    ]
+    uses = WeightUses(watched, recorder.names)
+    holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
+    for name, module in recorder.named:
+        for param in module._parameters.values():
+            holders[id(param)].append(name)
+    with undone_afterwards(model), uses if everywhere else uses.inside(suspects):
         output, failure = recorder.run(model, inputs, training=mode == "train")
-    linears = recorder.linears
-    own = {id(module): list(module.parameters()) for _, module in linears}
-    stats = iter(_stats([p for _, module in linears for p in (module.weight, module.bias)]))
+    rows = _rows(recorder, uses)
+    stats = iter(weight_stats([p for _, module, _ in rows for p in _weight_and_bias(module)]))
     records = tuple(
-        _record(
-            name,
-            module,
-            recorder.type_names[id(module)],
-            recorder.calls[id(module)],
-            _applied_by(module, recorder, uses),
-            sum(_numel(p) for p in own[id(module)]),
-            (next(stats), next(stats)),
+        _record(name, module, recorder, use, (next(stats), next(stats)), holders[id(weight)])
+        for (name, module, use), (weight, _) in zip(
+            rows, (_weight_and_bias(m) for _, m, _ in rows), strict=True
         )
-        for name, module in linears
     )
     params = list(model.parameters())
     sized = [(p, _numel(p)) for p in params]
-    linear_param_ids = {id(p) for found in own.values() for p in found}
+    linear_ids = {id(p) for _, m in recorder.linears for p in m.parameters()}
+    map_ids = linear_ids | {id(p) for _, m, _ in rows for p in _weight_and_bias(m) if p is not None}
     return Trace(
         linears=records,
         input_shapes=tuple(s for s in (_shape(x) for x in inputs) if s is not None),
@@ -89,7 +102,8 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         failure=failure,
         params=sum(n for _, n in sized),
         trainable_params=sum(n for p, n in sized if p.requires_grad),
-        linear_params=sum(n for p, n in sized if id(p) in linear_param_ids),
+        linear_params=sum(n for p, n in sized if id(p) in linear_ids),
+        linear_map_params=sum(n for p, n in sized if id(p) in map_ids),
         param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
         device=str(_device(params, inputs)),
         dtype=str(
@@ -101,12 +115,19 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
 class _Recorder:
     """The hooks' shared state for one forward pass."""
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, suspects: Sequence[nn.Module]):
         self.named = [(name or ROOT_NAME, module) for name, module in model.named_modules()]
         self.names = {id(module): name for name, module in self.named}
         self.linears = [(name, m) for name, m in self.named if isinstance(m, nn.Linear)]
-        self.type_names = {id(module): type(module).__name__ for _, module in self.linears}
-        self.calls: dict[int, list[LinearCall]] = {id(module): [] for _, module in self.linears}
+        # Modules holding matrices that may be linear maps: every Linear, and the modules
+        # outside torch.nn with a matrix of their own (transformers' Conv1D); each call of
+        # one is recorded, kept where its weight turns out to be applied by its forward.
+        owners = [m for _, m in self.linears] + [
+            m for m in suspects if not isinstance(m, weight_uses.FUSED_MODULES)
+        ]
+        self.matrix_owners = {id(m) for m in owners}
+        self.type_names = {id(module): type(module).__name__ for module in owners}
+        self.calls: dict[int, list[LinearCall]] = {id(module): [] for module in owners}
         self.called: set[int] = set()
         # Asked of every module on every call, so answered once here.
         self.leaves = {id(m) for _, m in self.named if not any(True for _ in m.children())}
@@ -130,7 +151,7 @@ class _Recorder:
             for _, module in self.named:
                 if isinstance(module, torch.jit.ScriptModule):
                     continue  # TorchScript modules take no Python hooks; their parent's do
-                if isinstance(module, _CHECKED_BEFORE):
+                if isinstance(module, nn.Linear):
                     handles.append(module.register_forward_pre_hook(self.before))
                 handles.append(module.register_forward_hook(self.after))
             model.train(training)
@@ -147,10 +168,8 @@ class _Recorder:
             for module, training in modes:
                 module.training = training
 
-    def before(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    def before(self, module: nn.Linear, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
         self.called.add(id(module))
-        if not isinstance(module, nn.Linear):
-            return None
         x = args[0] if args else None
         if not isinstance(x, torch.Tensor):
             self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
@@ -168,19 +187,12 @@ class _Recorder:
         return None
 
     def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
         if id(module) in self.calls:
-            last = self.calls[id(module)][-1]
-            self.calls[id(module)][-1] = LinearCall(
-                last.input_shape,
-                _shape(output),
-                last.producer,
-                last.from_feature_map,
-                last.after_recovery,
-            )
+            self.called_back(module, x, output)
         made = _first_tensor(output)  # attention and Hugging Face blocks return tuples
         if made is None:
             return
-        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
         leaf = id(module) in self.leaves
         makes_maps = id(module) in self.map_makers
         producer: Producer | None
@@ -195,6 +207,15 @@ class _Recorder:
         self.note(made, producer, feature_map=feature_map)
         if leaf:
             self.last_leaf = (producer, tuple(made.shape), feature_map)
+
+    def called_back(self, module: nn.Module, x: torch.Tensor | None, output: Any) -> None:
+        """A Linear's call gets its output; another matrix owner's call is recorded whole."""
+        calls = self.calls[id(module)]
+        if isinstance(module, nn.Linear):
+            calls[-1] = dataclasses.replace(calls[-1], output_shape=_shape(output))
+            return
+        producer, feature_map = self.origin(x) if x is not None else (None, False)
+        calls.append(LinearCall(_shape(x), _shape(output), producer, feature_map, self.recovered))
 
     def produced_by(self, module: nn.Module) -> Producer:
         producer = self.producers.get(id(module))
@@ -274,70 +295,69 @@ def printable(exc: BaseException) -> str:
         return f"<{type(exc).__name__} whose message could not be read>"
 
 
+def _rows(recorder: _Recorder, uses: WeightUses) -> list[tuple[str, nn.Module, Use | None]]:
+    """Every linear map's module and its weight's first use, in the model's order: each
+    nn.Linear, and each other module whose own forward applied its ``weight``."""
+    rows: list[tuple[str, nn.Module, Use | None]] = []
+    for name, module in recorder.named:
+        if isinstance(module, nn.Linear):
+            rows.append((name, module, uses.used.get(id(module.weight))))
+        elif id(module) in recorder.matrix_owners:
+            use = uses.used.get(id(module._parameters.get("weight")))
+            if use is not None and use.module == name:
+                rows.append((name, module, use))
+    return rows
+
+
+def _matrices(module: nn.Module) -> list[torch.Tensor]:
+    if isinstance(module, nn.Linear):
+        return [module.weight] if isinstance(module.weight, torch.Tensor) else []
+    return [p for p in module._parameters.values() if p is not None and weight_uses.is_matrix(p)]
+
+
+def _weight_and_bias(module: nn.Module) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    if isinstance(module, nn.Linear):
+        return module.weight, module.bias
+    bias = module._parameters.get("bias")
+    return module._parameters.get("weight"), bias if bias is not None and bias.ndim == 1 else None
+
+
 def _record(
     name: str,
-    module: nn.Linear,
-    type_name: str,
-    calls: list[LinearCall],
-    used_by: str | None,
-    params: int,
+    module: nn.Module,
+    recorder: _Recorder,
+    use: Use | None,
     stats: tuple[Stats | None, Stats | None],
+    holders: list[str],
 ) -> LinearRecord:
-    weight = module.weight
-    lazy = is_lazy(weight)
-    bias = module.bias
-    in_features, out_features = features(module)
+    weight, bias = _weight_and_bias(module)
+    assert weight is not None  # a row is made only for a module with a weight
+    if isinstance(module, nn.Linear):
+        kind, (in_features, out_features) = LINEAR, features(module)
+        # A Linear called is not "used by" anyone, whatever else applied its weight.
+        used_by = use.module if use is not None and id(module) not in recorder.called else None
+    else:
+        assert use is not None  # a module row is made from its weight's use
+        kind, in_features, out_features, used_by = MODULE, use.in_features, use.out_features, None
+    stored = None if is_lazy(weight) else tuple(weight.shape)
     return LinearRecord(
         name=name,
-        type_name=type_name,
+        type_name=recorder.type_names[id(module)],
         in_features=in_features,
         out_features=out_features,
-        weight_shape=(out_features, in_features) if lazy else tuple(weight.shape),
+        weight_shape=(out_features, in_features),
         bias_shape=None if bias is None else (out_features,),
-        params=params,
+        params=sum(_numel(p) for p in (weight, bias) if p is not None)
+        if kind == MODULE
+        else sum(_numel(p) for p in module.parameters()),
         weight_stats=stats[0],
         bias_stats=stats[1],
-        calls=tuple(calls),
+        calls=tuple(recorder.calls[id(module)]),
         used_by=used_by,
+        kind=kind,
+        tied_to=tuple(holder for holder in holders if holder != name),
+        stored_shape=stored if use is not None and use.stored_in_out and kind == MODULE else None,
     )
-
-
-def _stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
-    """Each parameter's observed values; none on meta or before a lazy module has run.
-
-    Parameters of one shape (q, k, v and out in every block) are stacked and reduced
-    together, so 500 Linears cost a few reductions instead of thousands; a batch's
-    copies take about 64 MiB at most. The std is computed in two passes (mean, then the
-    norm of the deviations) in float32 or better: exact to about 1e-7, and far faster
-    than a one-pass std. NaN and inf values are counted. Complex weights are described by
-    their real part.
-    """
-    found: list[Stats | None] = [None] * len(params)
-    groups: dict[tuple[torch.Size, torch.dtype, torch.device], list[int]] = defaultdict(list)
-    for i, param in enumerate(params):
-        if param is not None and not is_lazy(param) and not param.is_meta and param.numel():
-            groups[(param.shape, param.dtype, param.device)].append(i)
-    with torch.no_grad():
-        for (shape, _, _), members in groups.items():
-            count = math.prod(shape)
-            per_batch = max(1, _STATS_BATCH_BYTES // (8 * count))
-            for start in range(0, len(members), per_batch):
-                batch = members[start : start + per_batch]
-                tensors = [cast(torch.Tensor, params[i]) for i in batch]
-                values = torch.stack(tensors) if len(tensors) > 1 else tensors[0][None]
-                values = values.reshape(len(batch), count)
-                values = values.real if values.is_complex() else values  # as before: no order
-                values = values.to(torch.promote_types(values.dtype, torch.float32))
-                mean = values.mean(dim=1, keepdim=True)
-                spread = torch.linalg.vector_norm(values - mean, dim=1)
-                std = spread / math.sqrt(max(count - 1, 1))
-                columns = (values.amin(dim=1), values.amax(dim=1), mean.squeeze(1), std)
-                rows = torch.stack(columns, dim=1).tolist()  # one sync on a GPU
-                for j, (i, (low, high, mean_, std_)) in enumerate(zip(batch, rows, strict=True)):
-                    # NaN and inf reach amin/amax, so the count is asked for only then.
-                    bad = 0 if math.isfinite(low + high) else int((~values[j].isfinite()).sum())
-                    found[i] = Stats(low, high, mean_, std_, count, bad)
-    return found
 
 
 def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:
@@ -354,13 +374,6 @@ def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | 
             found = owner
         tb = tb.tb_next
     return found
-
-
-def _applied_by(module: nn.Module, recorder: _Recorder, uses: WeightUses) -> str | None:
-    """The module whose forward used this Linear's weight without calling the Linear."""
-    if id(module) in recorder.called:
-        return None
-    return uses.used.get(id(getattr(module, "weight", None)))
 
 
 def _numel(param: torch.Tensor) -> int:

@@ -1,25 +1,36 @@
-"""Which nn.Linear weights the forward pass used without calling their module.
+"""Which weights the forward pass applied as the matrix of a linear map, and where.
 
 Swin's attention calls ``F.linear(x, self.qkv.weight, self.qkv.bias)``, Mamba's
-``F.linear(dt, self.dt_proj.weight)``, nn.MultiheadAttention uses ``out_proj.weight``
-inside one fused operation: the Linear never runs as a module, yet its weight is the
-matrix of a linear map. Module hooks cannot see that; a ``TorchDispatchMode`` sees every
-aten operation below the Python API (``F.linear`` arrives as ``t`` + ``addmm``, an
-``einsum`` as permutes and a ``bmm``), inside TorchScript too, on every device.
+``F.linear(dt, self.dt_proj.weight)``, nn.MultiheadAttention applies ``out_proj.weight``
+inside one fused operation, transformers' Conv1D runs ``torch.addmm(b, x, self.weight)``
+on a weight stored (in, out): no nn.Linear runs, yet each weight is a linear map. Module
+hooks cannot see that; a ``TorchDispatchMode`` sees every aten operation below the
+Python API (``F.linear`` arrives as ``t`` + ``addmm``, an ``einsum`` as permutes and a
+``bmm``), inside TorchScript too, on every device. (A ``TorchFunctionMode`` would see
+only the outermost call: never the ``linear`` inside ``F.multi_head_attention_forward``.)
+
 Weights are known by identity; a view or copy of one (``.t()``, a slice, a cast) is
-remembered as derived from it. The first use of each weight records the module whose
-``forward`` made it, read from the Python stack. The mode is active only inside the
-trace. (A ``TorchFunctionMode`` would see only the outermost call: never the ``linear``
-inside ``F.multi_head_attention_forward``.)
+remembered as derived from it, so the matrix as applied gives in and out the right way
+round. The first use of each weight records the module whose ``forward`` made it, read
+from the Python stack.
+
+Watching every operation costs about 13 µs each on a CPU, several times a small model's
+forward pass, so the mode is pushed only inside the forwards of the modules that
+``suspects`` names (and around a whole pass only when the trace asks for it).
 """
 
 from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
+from torch.nn.parameter import is_lazy
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from linearcli.records import ROOT_NAME
@@ -33,23 +44,45 @@ _DERIVING = {
     aten.index_select, aten._to_copy, aten.clone, aten.contiguous, aten.detach, aten.alias,
     aten.as_strided, aten.lift_fresh, aten.numpy_T, aten.mT, aten.flatten, aten.unflatten,
 }  # fmt: skip
-# Operations that apply a matrix: any tensor argument may be the weight.
-_APPLYING = {
-    aten.mm, aten.bmm, aten.matmul, aten.addmm, aten.baddbmm, aten.linear, aten.mv,
-    aten.addmv, aten._grouped_mm, aten._native_multi_head_attention,
-    aten._transformer_encoder_layer_fwd,
+# Operations that apply a matrix: where the matrix on the left (y = M x, M as (out, in))
+# and the one on the right (y = x M, M as (in, out)) are among the arguments.
+_APPLYING: dict[Any, tuple[int | None, int | None]] = {
+    aten.mm: (0, 1), aten.bmm: (0, 1), aten.matmul: (0, 1), aten._grouped_mm: (0, 1),
+    aten.addmm: (1, 2), aten.baddbmm: (1, 2), aten.mv: (0, None), aten.addmv: (1, None),
+    aten.linear: (1, None),
 }  # fmt: skip
+# Fused operations taking their weights as nn.Linear keeps them, (out, in).
+_FUSED = {aten._native_multi_head_attention, aten._transformer_encoder_layer_fwd}
+# torch.nn's modules whose fast paths apply their Linears' weights without calling them.
+FUSED_MODULES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention, nn.TransformerEncoderLayer)
+
+
+# Operations that may swap a matrix's last two axes (see _swaps).
+_SWAPPING = {aten.t, aten.mT, aten.numpy_T, aten.transpose, aten.permute}
+
+
+@dataclass(frozen=True)
+class Use:
+    """A weight's first use as a matrix: which module's forward, in -> out as applied,
+    and whether the weight is kept (in, out), as transformers' Conv1D keeps it."""
+
+    module: str
+    in_features: int
+    out_features: int
+    stored_in_out: bool = False
 
 
 class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
-    """``used``: id of each watched weight an operation applied -> the module that did."""
+    """``used``: id of each watched weight an operation applied -> its first ``Use``."""
 
-    def __init__(self, weights: set[int], modules: dict[int, str]) -> None:
+    def __init__(self, weights: Iterable[torch.Tensor], modules: dict[int, str]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.weights = weights
+        self.weights = {id(w) for w in weights}
         self.modules = modules  # id(module) -> name
-        self.derived: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
-        self.used: dict[int, str] = {}
+        # id(view or copy) -> (weak reference, id of its weight, last two axes swapped)
+        self.derived: dict[int, tuple[weakref.ref[torch.Tensor], int, bool]] = {}
+        self.used: dict[int, Use] = {}
+        self._depth = 0
 
     def __torch_dispatch__(
         self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
@@ -57,29 +90,48 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         out = func(*args, **(kwargs or {}))
         packet = func.overloadpacket
         if packet in _DERIVING:
-            weight = self._weight_of(args[0]) if args else None
+            weight, swapped = self._weight_of(args[0]) if args else (None, False)
             if weight is not None:
+                swapped ^= packet in _SWAPPING and _swaps(packet, args)
                 for tensor in out if isinstance(out, list | tuple) else (out,):
                     if isinstance(tensor, torch.Tensor):
-                        self.derived[id(tensor)] = (weakref.ref(tensor), weight)
+                        self.derived[id(tensor)] = (weakref.ref(tensor), weight, swapped)
         elif packet in _APPLYING:
-            for arg in args:
-                weight = self._weight_of(arg)
-                if weight is not None and weight not in self.used:
-                    self.used[weight] = self._running_module()
+            left, right = _APPLYING[packet]
+            self._note(args, left, right=False)
+            self._note(args, right, right=True)
+        elif packet in _FUSED:
+            for place in range(len(args)):
+                self._note(args, place, right=False)
         return out
 
-    def _weight_of(self, value: Any) -> int | None:
+    def _note(self, args: tuple[Any, ...], place: int | None, *, right: bool) -> None:
+        if place is None or place >= len(args):
+            return
+        matrix = args[place]
+        weight, swapped = self._weight_of(matrix)
+        if weight is None or weight in self.used or matrix.ndim < 2:
+            return
+        rows, columns = int(matrix.shape[-2]), int(matrix.shape[-1])
+        in_features, out_features = (rows, columns) if right else (columns, rows)
+        use = Use(self._running_module(), in_features, out_features, right != swapped)
+        self.used[weight] = use
+
+    def _weight_of(self, value: Any) -> tuple[int | None, bool]:
+        """The watched weight this tensor is, or was derived from, and whether its last
+        two axes are the weight's swapped."""
         if not isinstance(value, torch.Tensor):
-            return None
+            return None, False
         if id(value) in self.weights:
-            return id(value)
+            return id(value), False
         known = self.derived.get(id(value))
-        return known[1] if known is not None and known[0]() is value else None
+        if known is None or known[0]() is not value:
+            return None, False
+        return known[1], known[2]
 
     def _running_module(self) -> str:
         """The innermost module of the model whose forward is on the stack."""
-        frame = sys._getframe(2)
+        frame = sys._getframe(3)
         while frame is not None:
             if frame.f_code.co_name == "forward":
                 owner = frame.f_locals.get("self")
@@ -87,3 +139,57 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
                     return self.modules[id(owner)]
             frame = frame.f_back  # type: ignore[assignment]
         return ROOT_NAME
+
+    @contextmanager
+    def inside(self, modules: Iterable[nn.Module]) -> Iterator[WeightUses]:
+        """Watch the operations run inside these modules' forwards, nowhere else."""
+        handles = []
+        try:
+            for module in modules:
+                handles.append(module.register_forward_pre_hook(self._enter))
+                handles.append(module.register_forward_hook(self._leave, always_call=True))
+            yield self
+        finally:
+            for handle in handles:
+                handle.remove()
+            while self._depth:  # a forward that never returned, nor raised through its hooks
+                self._leave()
+
+    def _enter(self, *_: Any) -> None:
+        if not self._depth:
+            self.__enter__()  # type: ignore[no-untyped-call]
+        self._depth += 1
+
+    def _leave(self, *_: Any) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self.__exit__(None, None, None)  # type: ignore[no-untyped-call]
+
+
+def _swaps(packet: Any, args: tuple[Any, ...]) -> bool:
+    """Whether t, transpose or permute swaps the last two axes of ``args[0]``."""
+    ndim = args[0].ndim
+    if packet is aten.transpose:
+        return {args[1] % ndim, args[2] % ndim} == {ndim - 2, ndim - 1} if ndim >= 2 else False
+    if packet is aten.permute:
+        dims = [d % ndim for d in args[1]]
+        return ndim >= 2 and dims[-2:] == [ndim - 1, ndim - 2]
+    return True  # t, mT, numpy_T
+
+
+def is_matrix(value: object) -> bool:
+    """A parameter with values of two axes or more (not one still waiting to be sized)."""
+    return isinstance(value, torch.Tensor) and not is_lazy(value) and value.ndim >= 2
+
+
+def suspects(named: Iterable[tuple[str, nn.Module]]) -> list[nn.Module]:
+    """The modules whose forwards may apply a weight without an nn.Linear call: torch's
+    fused attention, and any module outside torch.nn holding a matrix of its own."""
+    found = []
+    for _, module in named:
+        if isinstance(module, FUSED_MODULES) or (
+            not type(module).__module__.startswith("torch.")
+            and any(is_matrix(p) for p in module._parameters.values())
+        ):
+            found.append(module)
+    return found

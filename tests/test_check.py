@@ -278,12 +278,12 @@ def test_json_format(cli: Cli, write: Write, in_repo: Path) -> None:
         "check", "specs/mlp.yaml", "specs/broken/three_mismatches.yaml", "absent.yaml", "-f", "json"
     )
     data = json.loads(result.stdout)
-    assert (data["schema_version"], data["ok"]) == (1, False)
+    assert (data["schema_version"], data["ok"]) == (2, False)
     mlp, mismatches, absent = data["files"]
     assert (mlp["spec"], mlp["ok"], mlp["totals"]["params"]) == ("specs/mlp.yaml", True, 203_530)
     assert [d["layer"] for d in mismatches["diagnostics"]] == ["fc2", "fc3", "fc4"]
     assert absent == {
-        "schema_version": 1,
+        "schema_version": 2,
         "spec": "absent.yaml",
         "ok": False,
         "error": {"code": "spec-error", "message": "no such file", "source": "absent.yaml"},

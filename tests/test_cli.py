@@ -37,7 +37,7 @@ def test_inspect_json_has_the_facts_in_the_schema(cli: Cli) -> None:
     result = cli("inspect", "specs/mlp.yaml", "--format", "json")
     assert result.exit_code == 0
     data = result.json()
-    assert (data["schema_version"], data["spec"], data["ok"]) == (1, "specs/mlp.yaml", True)
+    assert (data["schema_version"], data["spec"], data["ok"]) == (2, "specs/mlp.yaml", True)
     assert (data["device"], data["dtype"], data["inputs"], data["output_shape"]) == (
         "cpu",
         "float32",
@@ -323,7 +323,7 @@ def test_json_errors_are_one_json_document(cli: Cli) -> None:
     result = cli("inspect", "absent.yaml", "-f", "json")
     assert result.exit_code == 2
     assert result.json() == {
-        "schema_version": 1,
+        "schema_version": 2,
         "ok": False,
         "error": {"code": "spec-error", "message": "no such file", "source": "absent.yaml"},
     }

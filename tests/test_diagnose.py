@@ -44,6 +44,7 @@ def make_trace(*records: LinearRecord, failure: ForwardFailure | None = None) ->
         params=36 * len(records),
         trainable_params=36 * len(records),
         linear_params=36 * len(records),
+        linear_map_params=36 * len(records),
         param_bytes=144 * len(records),
         device="cpu",
         dtype="float32",

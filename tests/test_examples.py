@@ -52,6 +52,8 @@ def test_mlp_yaml(cli: Cli) -> None:
         "trainable_params": 203_530,
         "param_bytes": 814_120,
         "mult_adds": 3 * 784 * 256 + 3 * 256 * 10,
+        "linear_maps": 2,
+        "linear_map_params": 203_530,
     }
 
 
@@ -179,6 +181,7 @@ def test_every_example_spec_is_tested() -> None:
         "init_schemes.yaml",
         "gpt3.yaml",
         "bert.py",
+        "gpt2.py",
     }
     assert {p.name for p in Path(ROOT / "specs").iterdir() if p.is_file()} == tested
 
@@ -198,6 +201,39 @@ def test_bert_base_from_transformers(cli: Cli) -> None:
     assert by_name["pooler.dense"]["input_shape"] == [2, 768]
     assert query["source"] is not None and "modeling_bert.py:" in query["source"]
     assert data["diagnostics"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_gpt2_conv1d_projections_are_linear_maps(cli: Cli, device: str) -> None:
+    transformers = pytest.importorskip("transformers")
+    data = report(cli, "specs/gpt2.py", "--device", device)
+    rows = [
+        (layer["name"], layer["kind"], layer["type"], layer["in_features"], layer["out_features"])
+        + (layer["stored_shape"], layer["params"], layer["status"])
+        for layer in data["layers"]
+    ]
+    block = [
+        ("attn.c_attn", 768, 2304),
+        ("attn.c_proj", 768, 768),
+        ("mlp.c_fc", 768, 3072),
+        ("mlp.c_proj", 3072, 768),
+    ]
+    assert rows == [
+        (f"transformer.h.{i}.{name}", "module", "Conv1D", n_in, n_out, [n_in, n_out])
+        + (n_in * n_out + n_out, "ok")
+        for i in range(2)
+        for name, n_in, n_out in block
+    ] + [("lm_head", "Linear", "Linear", 768, 50257, [50257, 768], 768 * 50257, "ok")]
+    model = transformers.GPT2LMHeadModel(transformers.GPT2Config(n_layer=2))
+    unique = sum(p.numel() for p in model.parameters())  # wte and lm_head share one tensor
+    totals = data["totals"]
+    assert totals["params"] == unique == 53_561_088
+    conv1d = 2 * sum(n_in * n_out + n_out for _, n_in, n_out in block)
+    assert (totals["linear_layers"], totals["linear_params"]) == (1, 768 * 50257)
+    assert (totals["linear_maps"], totals["linear_map_params"]) == (9, conv1d + 768 * 50257)
+    assert data["layers"][-1]["tied_to"] == ["transformer.wte"]
+    assert data["diagnostics"] == []  # exit 0 and no finding: report() checks the exit code
 
 
 D = 12288

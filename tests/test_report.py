@@ -33,6 +33,8 @@ TOTALS = Totals(
     trainable_params=200_960,
     param_bytes=803_840,
     mult_adds=602_112,
+    linear_maps=1,
+    linear_map_params=200_960,
 )
 
 
@@ -59,7 +61,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
         "schema_version", "spec", "device", "dtype", "inputs",
         "output_shape", "outputs", "ok", "layers", "totals", "diagnostics",
     ]  # fmt: skip
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     assert (data["spec"], data["device"], data["dtype"]) == ("specs/mlp.yaml", "cpu", "float32")
     assert data["inputs"] == [[3, 784]] and data["output_shape"] == [3, 256]
     assert data["ok"] is True
@@ -85,6 +87,10 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "output_bytes": 3_072,
             "params_percent": 100.0,
             "input_from": "(input)",
+            "kind": "Linear",
+            "stored_shape": [256, 784],
+            "weight_layout": "(out, in)",
+            "tied_to": [],
         }
     ]
     assert data["totals"] == {
@@ -94,6 +100,8 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
         "trainable_params": 200_960,
         "param_bytes": 803_840,
         "mult_adds": 602_112,
+        "linear_maps": 1,
+        "linear_map_params": 200_960,
     }
     assert data["diagnostics"] == [
         {

@@ -7,6 +7,7 @@ row means), so that every format words a fact the same way.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 from linearcli.escape import visible
@@ -37,6 +38,7 @@ ASCII_FALLBACKS = str.maketrans(
 )
 NO_FALLBACKS: dict[int, str] = {}
 NOT_MATERIALISED = "not materialised"
+LINEAR_LAYERS, LINEAR_MAPS = "nn.Linear layers", "linear maps"
 
 
 def layer_cells(
@@ -56,8 +58,13 @@ def row_cells(row: Row, name: str, columns: Sequence[str] | None = None) -> tupl
 def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
     """Every column's cell for one Linear, by column name."""
     name = visible(layer.name) if name is None else name
-    if layer.type not in _PLAIN_LINEAR_TYPES:
-        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{visible(layer.type)}"
+    notes = [visible(layer.type)] if layer.type not in _PLAIN_LINEAR_TYPES else []
+    if layer.stored_shape is not None:
+        notes.append("stored (in, out)")
+    if layer.tied_to:
+        notes.append(f"tied to {visible(layer.tied_to[0])}")
+    if notes:
+        name = f"{name}\n{' ' * (len(name) - len(name.lstrip()))}{', '.join(notes)}"
     seen_in = format_shape(layer.input_shape) if layer.input_shape is not None else "-"
     if layer.used_by is not None:
         seen_in = "used by parent"
@@ -65,7 +72,7 @@ def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
     return {
         "layer": name,
         "in_out": f"{layer.in_features} → {layer.out_features}",
-        "weight": format_shape(layer.weight_shape),
+        "weight": format_shape(layer.stored_shape or layer.weight_shape),
         "bias": format_shape(layer.bias_shape) if layer.bias_shape is not None else "-",
         "params": f"{layer.params:,}",
         "params_percent": _percent(layer.params_percent),
@@ -160,9 +167,20 @@ def totals_lines(report: Report, columns: Sequence[str] | None = None) -> tuple[
     t = report.totals
     inputs = ", ".join(format_shape(s) for s in report.inputs) or "-"
     output = _output(report)
-    mult_adds = (mult_adds_line(t.mult_adds),) if "mult_adds" in resolve_columns(columns) else ()
+    noun = subject(report)
+    shown = resolve_columns(columns)
+    mult_adds = (mult_adds_line(t.mult_adds, noun),) if "mult_adds" in shown else ()
+    if noun == LINEAR_LAYERS:
+        maps = f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters"
+    else:
+        kinds = Counter(layer.type for layer in report.layers)
+        each = ", ".join(f"{n:,} {visible(kind)}" for kind, n in kinds.items())
+        maps = (
+            f"{plural(t.linear_maps, 'linear map')} ({each}), "
+            f"{t.linear_map_params:,} parameters in linear maps"
+        )
     return (
-        f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters",
+        maps,
         *mult_adds,
         f"{t.params:,} parameters in all ({t.trainable_params:,} trainable), "
         f"{format_bytes(t.param_bytes)} as {report.dtype}",
@@ -181,16 +199,17 @@ def _output(report: Report) -> str:
     return "outputs " + ", ".join(shown) + (f", {more} more" if more > 0 else "")
 
 
-def mult_adds_line(count: int) -> str:
+def mult_adds_line(count: int, noun: str = "nn.Linear layers") -> str:
     """``609.8 K mult-adds in Linear layers (609,792)``: decimal units, as torchinfo's."""
-    exact = f"{count:,} mult-adds in Linear layers"
+    where = "Linear layers" if noun == LINEAR_LAYERS else noun
+    exact = f"{count:,} mult-adds in {where}"
     if count < 1000:
         return exact
     size = float(count)
     for unit in ("K", "M", "G", "T", "P"):
         size /= 1000
         if size < 999.95 or unit == "P":
-            return f"{size:,.1f} {unit} mult-adds in Linear layers ({count:,})"
+            return f"{size:,.1f} {unit} mult-adds in {where} ({count:,})"
     raise AssertionError("unreachable")
 
 
@@ -214,5 +233,13 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
+def subject(report: Report) -> str:
+    """What the rows are: nn.Linear layers, or linear maps when some are other modules
+    (transformers' Conv1D)."""
+    t = report.totals
+    return LINEAR_MAPS if t.linear_maps > t.linear_layers else LINEAR_LAYERS
+
+
 def title(report: Report) -> str:
-    return f"nn.Linear layers in {visible(report.spec)}" if report.spec else "nn.Linear layers"
+    noun = subject(report)
+    return f"{noun} in {visible(report.spec)}" if report.spec else noun

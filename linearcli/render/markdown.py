@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linearcli.escape import markdown_code, markdown_text
-from linearcli.render.cells import fold_note, row_cells, summary, totals_lines
+from linearcli.render.cells import fold_note, row_cells, subject, summary, totals_lines
 from linearcli.render.columns import HEADERS, NUMERIC_COLUMNS, resolve_columns
 from linearcli.render.flow import mermaid_block
 from linearcli.render.rows import display_rows
@@ -26,11 +26,8 @@ def render_markdown(
 ) -> str:
     """``depth``, ``expand`` as in rows.py; ``columns`` as in render_table."""
     chosen = resolve_columns(columns)
-    title = (
-        f"### nn.Linear layers in {markdown_code(report.spec)}"
-        if report.spec
-        else "### nn.Linear layers"
-    )
+    noun = subject(report)
+    title = f"### {noun} in {markdown_code(report.spec)}" if report.spec else f"### {noun}"
     rows = display_rows(report.layers, report.diagnostics, depth=depth, expand=expand)
     lines = [
         "| " + " | ".join(HEADERS[c] for c in chosen) + " |",
