@@ -24,7 +24,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import zoo
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_TORCH = [sys.executable, "-c", "import torch"]
@@ -64,26 +65,6 @@ def time_and_peak(command: list[str]) -> tuple[float, float]:
     )
     elapsed = time.perf_counter() - started
     return elapsed, int(probe.stderr.strip().splitlines()[-1]) / 1024
-
-
-def transformer_style(blocks: int = 96, d: int = 64) -> tuple[Any, Any]:
-    """96 blocks of 5 Linears (q, k, v, out, ff) on (batch, tokens, features): 480 Linears."""
-    import torch
-    from torch import nn
-
-    class Block(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.norm = nn.LayerNorm(d)
-            self.q, self.k, self.v, self.out, self.ff = (nn.Linear(d, d) for _ in range(5))
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            h = self.norm(x)
-            scores = torch.softmax(self.q(h) @ self.k(h).transpose(-1, -2) / d**0.5, dim=-1)
-            x = x + self.out(scores @ self.v(h))
-            return x + self.ff(torch.relu(x))
-
-    return nn.Sequential(*(Block() for _ in range(blocks))), torch.randn(2, 16, d)
 
 
 def deep_mlp(directory: Path, linears: int) -> Path:
@@ -132,6 +113,58 @@ def check_many_vs_base(table: Table, runs: int, base_rev: str, count: int = 500)
             )
 
 
+def models_vs_torchinfo(table: Table, runs: int) -> None:
+    """`inspect_model` against `torchinfo.summary` on the same model and input, in one
+    process, interleaved, for every model of zoo.py; then their median ratio."""
+    ratios = []
+    for name, build in zoo.MODELS.items():
+        inputs, ours, theirs = _versus_torchinfo(build, runs)
+        ratios.append(ours / theirs)
+        limit = 1.0 if name == "bert_base" else None
+        label = f"{name} {zoo.shapes(inputs)}: `inspect_model` vs `torchinfo.summary`"
+        if limit is None:
+            table.add(label, f"{ours:.2f} s vs {theirs:.2f} s", f"{ours / theirs:.2f}x", "")
+        else:
+            table.ratio(label, ours, theirs, limit)
+        gc.collect()
+    median = statistics.median(ratios)
+    met = "met" if median <= 0.8 else f"missed by {median / 0.8 - 1:.0%}"
+    table.add(f"median over {len(ratios)} models", "", f"{median:.2f}x", f"<= 0.8x: {met}")
+
+
+def _versus_torchinfo(
+    build: Callable[[], zoo.Built], runs: int
+) -> tuple[tuple[object, ...], float, float]:
+    import torchinfo
+
+    from linearcli import inspect_model
+
+    model, inputs = build()
+    ours, theirs = interleaved(
+        timed(lambda: inspect_model(model, *inputs)),
+        timed(lambda: torchinfo.summary(model, input_data=inputs, verbose=0)),
+        runs,
+    )
+    return inputs, ours, theirs
+
+
+def cli_vs_plain_script(table: Table, runs: int) -> None:
+    """The whole CLI on BERT-base against a script that imports torch and transformers,
+    builds the same model from the same spec file and runs it once."""
+    spec = "benchmarks/specs/bert_base.py"
+    plain = [
+        sys.executable,
+        "-c",
+        "import runpy, torch\n"
+        f"spec = runpy.run_path({spec!r})\n"
+        "model = spec['build_model']().eval()\n"
+        "with torch.no_grad():\n"
+        "    model(spec['example_input']())\n",
+    ]
+    ours, theirs = interleaved(lambda: wall(linearcli("inspect", spec)), lambda: wall(plain), runs)
+    table.ratio("`inspect` BERT-base vs a script that builds and runs it once", ours, theirs, 1.1)
+
+
 class Table:
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
@@ -151,19 +184,9 @@ class Table:
         print(" | ".join(cells), flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="linearcli benchmarks, as ratios of medians")
-    parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
-    parser.add_argument(
-        "--base", default=BASE_REV, help=f"the revision `check` is compared with ({BASE_REV})"
-    )
-    arguments = parser.parse_args()
-    runs = arguments.runs
-    # An installed wheel has its bytecode compiled by pip; a checkout run with
-    # PYTHONDONTWRITEBYTECODE (as on CI machines) would recompile linearcli every run.
-    compileall.compile_dir(ROOT / "linearcli", quiet=1)
-    table = Table()
-
+def basics(table: Table, runs: int, base: str) -> None:
+    """Start-up against `import torch`, `check` against a base revision, a GPT-3-sized
+    spec on meta, deep MLPs."""
     ours, floor = interleaved(
         lambda: wall(linearcli("inspect", "specs/mlp.yaml")), lambda: wall(IMPORT_TORCH), runs
     )
@@ -173,9 +196,9 @@ def main() -> None:
 
     from linearcli import inspect_model, inspect_spec
 
-    model, x = transformer_style()
+    model, x = zoo.transformer_style()
     ours, theirs = interleaved(
-        timed(lambda: inspect_model(model, x)),
+        timed(lambda: inspect_model(model, *x)),
         timed(lambda: torchinfo.summary(model, input_data=x, verbose=0)),
         runs,
     )
@@ -189,7 +212,7 @@ def main() -> None:
             lambda: wall(linearcli("check", str(specs))), lambda: wall(IMPORT_TORCH), runs
         )
         table.ratio("`check` of 40 specs vs `import torch`", ours, floor, 1.5)
-    check_many_vs_base(table, runs, arguments.base)
+    check_many_vs_base(table, runs, base)
     with tempfile.TemporaryDirectory() as scratch:
         specs = Path(scratch)
 
@@ -226,6 +249,31 @@ def main() -> None:
             wall(linearcli("inspect", str(specs / "mlp_1000.yaml"), "-f", "json")) for _ in range(3)
         )
         table.add("deep MLP of 1,000 Linears: `inspect` wall time", f"{one_thousand:.2f} s", "", "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="linearcli benchmarks, as ratios of medians")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
+    parser.add_argument(
+        "--base", default=BASE_REV, help=f"the revision `check` is compared with ({BASE_REV})"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("basics", "models"),
+        help="basics: start-up, check, meta, deep MLPs; models: zoo.py's models against "
+        "torchinfo, and the CLI on BERT-base against a plain script (default: both)",
+    )
+    arguments = parser.parse_args()
+    runs = arguments.runs
+    # An installed wheel has its bytecode compiled by pip; a checkout run with
+    # PYTHONDONTWRITEBYTECODE (as on CI machines) would recompile linearcli every run.
+    compileall.compile_dir(ROOT / "linearcli", quiet=1)
+    table = Table()
+    if arguments.only in (None, "basics"):
+        basics(table, runs, arguments.base)
+    if arguments.only in (None, "models"):
+        models_vs_torchinfo(table, runs)
+        cli_vs_plain_script(table, runs)
 
     import torch
 

@@ -27,15 +27,15 @@ def diagnose(
         # takes (it may flatten or reshape first), and the matrix it applied fit.
         checked = record.calls if record.kind == LINEAR else ()
         for finding in _unique(_check_call(record, call) for call in checked):
-            findings.append(_at(finding, sources.get(record.name)))
+            findings.append(_at(finding, sources.get(record.module)))
         broken = _check_values(record)
         if broken is not None:
-            findings.append(_at(broken, sources.get(record.name)))
+            findings.append(_at(broken, sources.get(record.module)))
         elif audits and record.name in audits:
             for finding in _check_init(record, audits[record.name]):
-                findings.append(_at(finding, sources.get(record.name)))
+                findings.append(_at(finding, sources.get(record.module)))
         if not record.calls and record.used_by is None:
-            findings.append(_at(_not_called(record, trace), sources.get(record.name)))
+            findings.append(_at(_not_called(record, trace), sources.get(record.module)))
     if trace.failure is not None:
         failure = trace.failure
         message = (

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
 INPUT_NAME = "(input)"  # how the model's input is named where a producer's name is expected
-# How a row's linear map is computed: an nn.Linear; another module applying its own
-# ``weight`` (transformers' Conv1D: stored (in, out), run by addmm).
-LINEAR, MODULE = "Linear", "module"
+# How a row's linear map is computed (maps.py): an nn.Linear; another module applying a
+# matrix of its own (transformers' Conv1D: stored (in, out), run by addmm); a matrix
+# applied by another module's forward (a tied LM head); nn.MultiheadAttention's packed
+# q, k, v projection; a 3-D bank of experts; a quantized Linear's packed weight.
+LINEAR, MODULE, FUNCTIONAL, PACKED, EXPERTS = "Linear", "module", "functional", "packed", "experts"
+QUANTIZED = "quantized"
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,17 @@ class LinearRecord:
     calls: tuple[LinearCall, ...]
     used_by: str | None  # the enclosing module that uses this weight without calling it
     kind: str = LINEAR
-    # The weight as kept where that is (in, out), transposed: transformers' Conv1D.
+    # The weight as kept where that is not weight_shape: (in, out) for transformers'
+    # Conv1D, (experts, ...) for a bank of experts.
     stored_shape: Shape | None = None
+    stored_in_out: bool = False  # each matrix kept (in, out), applied from the right: x @ W
+    owner: str | None = None  # the module holding the weight, where the row is named otherwise
+
+    @property
+    def module(self) -> str:
+        """The module whose line the row has: ``self_attn`` for ``self_attn.in_proj``."""
+        return self.owner if self.owner is not None else self.name
+
     # The other modules holding the same weight tensor: an LM head tied to the embedding.
     tied_to: tuple[str, ...] = ()
 

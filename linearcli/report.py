@@ -100,13 +100,11 @@ class LayerReport:
     # The module that decided the size of its first input ("(input)": the model's input).
     input_from: str | None = None
     kind: str = "Linear"  # how the map is computed: "Linear", "module" (records.MODULE)
-    # The weight as kept where that is (in, out), transposed: transformers' Conv1D.
+    # The weight as kept where that is not weight_shape: (in, out) for transformers'
+    # Conv1D, (experts, ...) for a bank of experts.
     stored_shape: Shape | None = None
     tied_to: tuple[str, ...] = ()  # other modules holding the same weight (tied embeddings)
-
-    @property
-    def weight_layout(self) -> str:
-        return "(out, in)" if self.stored_shape is None else "(in, out)"
+    weight_layout: str = "(out, in)"  # each matrix as kept: as nn.Linear, or "(in, out)"
 
     def to_dict(self) -> dict[str, Any]:
         return {

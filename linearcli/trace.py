@@ -17,18 +17,21 @@ import traceback
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from linearcli import weight_uses
+from linearcli import maps, weight_uses
 from linearcli.frames import deepest_user_line
 from linearcli.guard import STOPS_THE_RUN, exit_message
 from linearcli.records import (
+    EXPERTS,
     LINEAR,
     MODULE,
+    PACKED,
+    QUANTIZED,
     ROOT_NAME,
     ForwardFailure,
     LinearCall,
@@ -40,7 +43,7 @@ from linearcli.records import (
 )
 from linearcli.restore import undone_afterwards
 from linearcli.stats import weight_stats
-from linearcli.weight_uses import Use, WeightUses
+from linearcli.weight_uses import WeightUses
 
 _OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
 MODEL_INPUT = Producer(name=None, type_name="input")
@@ -57,43 +60,28 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 
 
 def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
-    """The pass, with tensor operations watched inside the modules that may apply a
-    weight without an nn.Linear call; should a Linear still look unused after a pass
-    that did not fail, the pass is run again with every operation watched, so that a
-    ``F.linear(x, self.qkv.weight)`` anywhere is found and a dead layer is truly dead."""
-    recorded = _trace(model, inputs, mode, everywhere=False)
-    if recorded.failure is None and any(
-        not r.calls and r.used_by is None for r in recorded.linears if r.kind == LINEAR
-    ):
-        return _trace(model, inputs, mode, everywhere=True)
-    return recorded
-
-
-def _trace(model: nn.Module, inputs: tuple[Any, ...], mode: str, *, everywhere: bool) -> Trace:
-    suspects = weight_uses.suspects(model.named_modules())
-    recorder = _Recorder(model, suspects)
-    watched = [
-        p for _, m in recorder.named for p in _matrices(m) if id(m) in recorder.matrix_owners
-    ]
-    uses = WeightUses(watched, recorder.names)
+    recorder = _Recorder(model)
+    uses = WeightUses(maps.watched(recorder.named), recorder.names)
+    quiet = weight_uses.quiet_modules(m for _, m in recorder.named)
+    with undone_afterwards(model), uses.quiet_inside(quiet):
+        output, failure = recorder.run(model, inputs, training=mode == "train")
+    rows = maps.map_rows(recorder.named, uses.used)
+    stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
     holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
     for name, module in recorder.named:
-        for param in module._parameters.values():
+        for param in maps.own_parameters(module).values():
             holders[id(param)].append(name)
-    with undone_afterwards(model), uses if everywhere else uses.inside(suspects):
-        output, failure = recorder.run(model, inputs, training=mode == "train")
-    rows = _rows(recorder, uses)
-    stats = iter(weight_stats([p for _, module, _ in rows for p in _weight_and_bias(module)]))
     records = tuple(
-        _record(name, module, recorder, use, (next(stats), next(stats)), holders[id(weight)])
-        for (name, module, use), (weight, _) in zip(
-            rows, (_weight_and_bias(m) for _, m, _ in rows), strict=True
-        )
+        _record(row, recorder, (next(stats), next(stats)), holders[id(row.weight)]) for row in rows
     )
     params = list(model.parameters())
     sized = [(p, _numel(p)) for p in params]
     linear_ids = {id(p) for _, m in recorder.linears for p in m.parameters()}
-    map_ids = linear_ids | {id(p) for _, m, _ in rows for p in _weight_and_bias(m) if p is not None}
+    # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
+    map_tensors: dict[int, torch.Tensor] = {
+        id(p): p for _, m in recorder.linears for p in m.parameters()
+    }
+    map_tensors |= {id(p): p for row in rows for p in (row.weight, row.bias) if p is not None}
     return Trace(
         linears=records,
         input_shapes=tuple(s for s in (_shape(x) for x in inputs) if s is not None),
@@ -103,7 +91,7 @@ def _trace(model: nn.Module, inputs: tuple[Any, ...], mode: str, *, everywhere: 
         params=sum(n for _, n in sized),
         trainable_params=sum(n for p, n in sized if p.requires_grad),
         linear_params=sum(n for p, n in sized if id(p) in linear_ids),
-        linear_map_params=sum(n for p, n in sized if id(p) in map_ids),
+        linear_map_params=sum(_numel(p) for p in map_tensors.values()),
         param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
         device=str(_device(params, inputs)),
         dtype=str(
@@ -115,18 +103,20 @@ def _trace(model: nn.Module, inputs: tuple[Any, ...], mode: str, *, everywhere: 
 class _Recorder:
     """The hooks' shared state for one forward pass."""
 
-    def __init__(self, model: nn.Module, suspects: Sequence[nn.Module]):
+    def __init__(self, model: nn.Module):
         self.named = [(name or ROOT_NAME, module) for name, module in model.named_modules()]
         self.names = {id(module): name for name, module in self.named}
         self.linears = [(name, m) for name, m in self.named if isinstance(m, nn.Linear)]
-        # Modules holding matrices that may be linear maps: every Linear, and the modules
-        # outside torch.nn with a matrix of their own (transformers' Conv1D); each call of
-        # one is recorded, kept where its weight turns out to be applied by its forward.
+        # Every Linear's calls, and those of each module outside torch.nn holding a
+        # ``weight`` matrix (transformers' Conv1D), kept if its forward applies it.
         owners = [m for _, m in self.linears] + [
-            m for m in suspects if not isinstance(m, weight_uses.FUSED_MODULES)
+            m
+            for _, m in self.named
+            if maps.is_quantized_linear(m)
+            or not type(m).__module__.startswith("torch.")
+            and weight_uses.is_matrix(maps.own_parameters(m).get("weight"))
         ]
-        self.matrix_owners = {id(m) for m in owners}
-        self.type_names = {id(module): type(module).__name__ for module in owners}
+        self.type_names = {id(module): type(module).__name__ for module in owners}  # as built
         self.calls: dict[int, list[LinearCall]] = {id(module): [] for module in owners}
         self.called: set[int] = set()
         # Asked of every module on every call, so answered once here.
@@ -295,69 +285,73 @@ def printable(exc: BaseException) -> str:
         return f"<{type(exc).__name__} whose message could not be read>"
 
 
-def _rows(recorder: _Recorder, uses: WeightUses) -> list[tuple[str, nn.Module, Use | None]]:
-    """Every linear map's module and its weight's first use, in the model's order: each
-    nn.Linear, and each other module whose own forward applied its ``weight``."""
-    rows: list[tuple[str, nn.Module, Use | None]] = []
-    for name, module in recorder.named:
-        if isinstance(module, nn.Linear):
-            rows.append((name, module, uses.used.get(id(module.weight))))
-        elif id(module) in recorder.matrix_owners:
-            use = uses.used.get(id(module._parameters.get("weight")))
-            if use is not None and use.module == name:
-                rows.append((name, module, use))
-    return rows
-
-
-def _matrices(module: nn.Module) -> list[torch.Tensor]:
-    if isinstance(module, nn.Linear):
-        return [module.weight] if isinstance(module.weight, torch.Tensor) else []
-    return [p for p in module._parameters.values() if p is not None and weight_uses.is_matrix(p)]
-
-
-def _weight_and_bias(module: nn.Module) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-    if isinstance(module, nn.Linear):
-        return module.weight, module.bias
-    bias = module._parameters.get("bias")
-    return module._parameters.get("weight"), bias if bias is not None and bias.ndim == 1 else None
-
-
 def _record(
-    name: str,
-    module: nn.Module,
+    row: maps.MapRow,
     recorder: _Recorder,
-    use: Use | None,
     stats: tuple[Stats | None, Stats | None],
     holders: list[str],
 ) -> LinearRecord:
-    weight, bias = _weight_and_bias(module)
-    assert weight is not None  # a row is made only for a module with a weight
-    if isinstance(module, nn.Linear):
-        kind, (in_features, out_features) = LINEAR, features(module)
-        # A Linear called is not "used by" anyone, whatever else applied its weight.
-        used_by = use.module if use is not None and id(module) not in recorder.called else None
+    module, use = row.owner, row.use
+    type_name = recorder.type_names.get(id(module))
+    if type_name is None or row.kind == QUANTIZED:
+        type_name = _type_name(module)
+    in_features, out_features = _sizes(row)
+    calls: list[LinearCall] = []
+    used_by = None
+    if row.kind in (LINEAR, QUANTIZED) or (row.kind == MODULE and row.name == row.owner_name):
+        calls = recorder.calls.get(id(module), [])
+    if not calls and use is not None and id(module) not in recorder.called:
+        used_by = use.module  # applied without a call of its own that hooks could see
+    if row.kind == LINEAR:
+        params = sum(_numel(p) for p in module.parameters())
     else:
-        assert use is not None  # a module row is made from its weight's use
-        kind, in_features, out_features, used_by = MODULE, use.in_features, use.out_features, None
-    stored = None if is_lazy(weight) else tuple(weight.shape)
+        params = sum(_numel(p) for p in (row.weight, row.bias) if p is not None)
+    stored = () if is_lazy(row.weight) else tuple(row.weight.shape)
+    transposed = use is not None and use.stored_in_out
     return LinearRecord(
-        name=name,
-        type_name=recorder.type_names[id(module)],
+        name=row.name,
+        type_name=type_name,
         in_features=in_features,
         out_features=out_features,
         weight_shape=(out_features, in_features),
-        bias_shape=None if bias is None else (out_features,),
-        params=sum(_numel(p) for p in (weight, bias) if p is not None)
-        if kind == MODULE
-        else sum(_numel(p) for p in module.parameters()),
+        bias_shape=None if row.bias is None else (out_features,),
+        params=params,
         weight_stats=stats[0],
         bias_stats=stats[1],
-        calls=tuple(recorder.calls[id(module)]),
+        calls=tuple(calls),
         used_by=used_by,
-        kind=kind,
-        tied_to=tuple(holder for holder in holders if holder != name),
-        stored_shape=stored if use is not None and use.stored_in_out and kind == MODULE else None,
+        kind=row.kind,
+        tied_to=tuple(holder for holder in holders if holder != row.owner_name),
+        stored_shape=stored if transposed or row.kind == EXPERTS else None,
+        stored_in_out=transposed,
+        owner=row.owner_name if row.owner_name != row.name else None,
     )
+
+
+def _sizes(row: maps.MapRow) -> tuple[int, int]:
+    """(in_features, out_features) of one map: a Linear's from its weight; another's from
+    the weight as kept and the side it was applied from; q, k and v packed: E -> 3E."""
+    if row.kind == LINEAR:
+        return features(cast(nn.Linear, row.owner))
+    if row.kind == QUANTIZED:
+        return int(row.weight.shape[1]), int(row.weight.shape[0])
+    if row.kind == PACKED:
+        embed = int(row.weight.shape[-1])
+        return embed, int(row.weight.shape[0])
+    assert row.use is not None  # every row but a Linear's comes from a use
+    rows, columns = int(row.weight.shape[-2]), int(row.weight.shape[-1])
+    return (rows, columns) if row.use.stored_in_out else (columns, rows)
+
+
+def _type_name(module: nn.Module) -> str:
+    """The class; a TorchScript module by the class it was scripted from."""
+    original = getattr(module, "original_name", None)
+    if isinstance(module, torch.jit.ScriptModule) and isinstance(original, str):
+        return f"{original} (TorchScript)"
+    if maps.is_quantized_linear(module):
+        name: Any = module._get_name
+        return f"{name()} ({maps.quantized_values(module)[2]})"
+    return type(module).__name__
 
 
 def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:

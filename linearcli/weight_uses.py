@@ -15,8 +15,9 @@ round. The first use of each weight records the module whose ``forward`` made it
 from the Python stack.
 
 Watching every operation costs about 13 µs each on a CPU, several times a small model's
-forward pass, so the mode is pushed only inside the forwards of the modules that
-``suspects`` names (and around a whole pass only when the trace asks for it).
+forward pass. The mode is on for the whole pass except inside torch.nn's own leaf
+modules (``quiet_modules``): their operations are known, and a Linear's call is seen by
+its hooks. A model of plain Linears pays little; a model's own code is watched.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 from torch import nn
@@ -82,7 +83,7 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         # id(view or copy) -> (weak reference, id of its weight, last two axes swapped)
         self.derived: dict[int, tuple[weakref.ref[torch.Tensor], int, bool]] = {}
         self.used: dict[int, Use] = {}
-        self._depth = 0
+        self._quieted = 0  # depth of quiet modules' forwards now running
 
     def __torch_dispatch__(
         self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
@@ -141,29 +142,33 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         return ROOT_NAME
 
     @contextmanager
-    def inside(self, modules: Iterable[nn.Module]) -> Iterator[WeightUses]:
-        """Watch the operations run inside these modules' forwards, nowhere else."""
+    def quiet_inside(self, modules: Iterable[nn.Module]) -> Iterator[WeightUses]:
+        """Watch the whole pass except inside these modules' forwards (torch.nn's own
+        leaves, whose operations are known: a Linear's call is recorded by its hooks)."""
         handles = []
         try:
             for module in modules:
-                handles.append(module.register_forward_pre_hook(self._enter))
-                handles.append(module.register_forward_hook(self._leave, always_call=True))
-            yield self
+                handles.append(module.register_forward_pre_hook(self._quiet))
+                handles.append(module.register_forward_hook(self._resume, always_call=True))
+            with self:
+                try:
+                    yield self
+                finally:
+                    while self._quieted:  # a forward that neither returned nor raised
+                        self._resume()
         finally:
             for handle in handles:
                 handle.remove()
-            while self._depth:  # a forward that never returned, nor raised through its hooks
-                self._leave()
 
-    def _enter(self, *_: Any) -> None:
-        if not self._depth:
-            self.__enter__()  # type: ignore[no-untyped-call]
-        self._depth += 1
-
-    def _leave(self, *_: Any) -> None:
-        self._depth -= 1
-        if not self._depth:
+    def _quiet(self, *_: Any) -> None:
+        if not self._quieted:
             self.__exit__(None, None, None)  # type: ignore[no-untyped-call]
+        self._quieted += 1
+
+    def _resume(self, *_: Any) -> None:
+        self._quieted -= 1
+        if not self._quieted:
+            self.__enter__()  # type: ignore[no-untyped-call]
 
 
 def _swaps(packet: Any, args: tuple[Any, ...]) -> bool:
@@ -177,19 +182,18 @@ def _swaps(packet: Any, args: tuple[Any, ...]) -> bool:
     return True  # t, mT, numpy_T
 
 
-def is_matrix(value: object) -> bool:
+def is_matrix(value: object) -> TypeGuard[torch.Tensor]:
     """A parameter with values of two axes or more (not one still waiting to be sized)."""
     return isinstance(value, torch.Tensor) and not is_lazy(value) and value.ndim >= 2
 
 
-def suspects(named: Iterable[tuple[str, nn.Module]]) -> list[nn.Module]:
-    """The modules whose forwards may apply a weight without an nn.Linear call: torch's
-    fused attention, and any module outside torch.nn holding a matrix of its own."""
-    found = []
-    for _, module in named:
-        if isinstance(module, FUSED_MODULES) or (
-            not type(module).__module__.startswith("torch.")
-            and any(is_matrix(p) for p in module._parameters.values())
-        ):
-            found.append(module)
-    return found
+def quiet_modules(modules: Iterable[nn.Module]) -> list[nn.Module]:
+    """torch.nn's own modules without children, whose forwards apply no weight but their
+    own nn.Linear's (hooks see those calls) or none; torch's fused attention is watched."""
+    return [
+        m
+        for m in modules
+        if type(m).__module__.startswith("torch.nn.")
+        and not isinstance(m, FUSED_MODULES)
+        and not any(True for _ in m.children())
+    ]

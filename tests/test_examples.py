@@ -83,13 +83,23 @@ def test_transformer_linears_work_on_the_last_axis(cli: Cli) -> None:
     assert rows(data, "name", "input_shape", "output_shape", "calls", "status", "used_by") == [
         ("mlp.up", [2, 16, 64], [2, 16, 256], 1, "ok", None),
         ("mlp.down", [2, 16, 256], [2, 16, 64], 1, "ok", None),
+        # nn.MultiheadAttention's q, k and v, packed in one (3 * 64, 64) weight
+        ("encoder.self_attn.in_proj", None, None, 0, "ok", "encoder.self_attn"),
         ("encoder.self_attn.out_proj", None, None, 0, "ok", "encoder.self_attn"),
         ("encoder.linear1", [2, 16, 64], [2, 16, 128], 1, "ok", None),
         ("encoder.linear2", [2, 16, 128], [2, 16, 64], 1, "ok", None),
         ("head", [2, 16, 64], [2, 16, 1000], 1, "ok", None),
     ]
+    packed = data["layers"][2]
+    assert (packed["kind"], packed["in_features"], packed["out_features"]) == ("packed", 64, 192)
+    assert (packed["weight_shape"], packed["bias_shape"], packed["params"]) == (
+        [192, 64],
+        [192],
+        192 * 64 + 192,
+    )
     assert data["inputs"] == [[2, 16]]
     assert data["totals"]["params"] == 195_688
+    assert (data["totals"]["linear_layers"], data["totals"]["linear_maps"]) == (6, 7)
     assert data["diagnostics"] == []
 
 
@@ -150,8 +160,11 @@ def test_lazy_head_infers_in_features(cli: Cli) -> None:
 )
 def test_rows_add_up_to_the_linear_total(cli: Cli, spec: str) -> None:
     data = report(cli, spec)
-    assert sum(layer["params"] for layer in data["layers"]) == data["totals"]["linear_params"]
-    assert data["totals"]["linear_layers"] == len(data["layers"])
+    linears = [layer for layer in data["layers"] if layer["kind"] == "Linear"]
+    assert sum(layer["params"] for layer in linears) == data["totals"]["linear_params"]
+    assert data["totals"]["linear_layers"] == len(linears)
+    assert sum(layer["params"] for layer in data["layers"]) == data["totals"]["linear_map_params"]
+    assert data["totals"]["linear_maps"] == len(data["layers"])
     assert all(
         layer["source"] and layer["source"].startswith(f"{spec}:") for layer in data["layers"]
     )

@@ -4,6 +4,7 @@ kept, counts, and no false findings (issue 13)."""
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -167,4 +168,164 @@ def test_a_head_tied_to_the_embedding_is_one_row_counted_once() -> None:
     assert (head.name, head.kind, head.tied_to, head.params) == ("head", "Linear", ("embed",), 400)
     assert (report.totals.params, report.totals.linear_map_params) == (400, 400)
     assert report.to_dict()["layers"][0]["tied_to"] == ["embed"]
+    assert not report.diagnostics
+
+
+class FunctionalTiedHead(nn.Module):
+    """The LM head is the embedding itself: F.linear(h, self.embed.weight)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(50, 8)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return nn.functional.linear(self.norm(self.embed(ids)), self.embed.weight)
+
+
+class ExpertBank(nn.Module):
+    """Mixture-of-experts style: a router Linear and two 3-D banks, one applied by bmm on
+    (in, out) slices, the other by einsum on (out, in) slices."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.router = nn.Linear(8, 4, bias=False)
+        self.up = nn.Parameter(torch.randn(4, 8, 16))  # (experts, in, out)
+        self.down = nn.Parameter(torch.randn(4, 8, 16))  # (experts, out, in)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        chosen = self.router(x).argmax(-1)
+        h = torch.bmm(x.unsqueeze(1), self.up[chosen]).squeeze(1)
+        return torch.einsum("ti,toi->to", h, self.down[chosen])
+
+
+class CrossAttention(nn.Module):
+    def __init__(self, kdim: int | None = None) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, kdim=kdim, vdim=kdim, batch_first=True)
+
+    def forward(self, q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
+        return self.attn(q, kv, kv)[0]
+
+
+def kinds(model: nn.Module, *inputs: torch.Tensor) -> list[tuple[object, ...]]:
+    recorded = trace(model, inputs)
+    return [
+        (r.name, r.kind, r.type_name, r.in_features, r.out_features, r.stored_shape)
+        + (r.params, len(r.calls), r.used_by)
+        for r in recorded.linears
+    ]
+
+
+CASES = {
+    "tied-functional": (
+        FunctionalTiedHead,
+        lambda d: (torch.randint(0, 50, (2, 5), device=d),),
+        [("embed", "functional", "Embedding", 8, 50, None, 400, 0, "(model)")],
+    ),
+    "experts": (
+        ExpertBank,
+        lambda d: (torch.randn(6, 8, device=d),),
+        [
+            ("up", "experts", "ExpertBank", 8, 16, (4, 8, 16), 512, 0, "(model)"),
+            ("down", "experts", "ExpertBank", 16, 8, (4, 8, 16), 512, 0, "(model)"),
+            ("router", "Linear", "Linear", 8, 4, None, 32, 1, None),
+        ],
+    ),
+    "self-attention": (
+        lambda: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True),
+        lambda d: (torch.randn(2, 5, 8, device=d),),
+        [
+            ("self_attn.in_proj", "packed", "MultiheadAttention", 8, 24, None, 216, 0, "self_attn"),
+            ("self_attn.out_proj", "Linear", "NonDynamicallyQuantizableLinear")
+            + (8, 8, None, 72, 0, "self_attn"),
+            ("linear1", "Linear", "Linear", 8, 16, None, 144, 1, None),
+            ("linear2", "Linear", "Linear", 16, 8, None, 136, 1, None),
+        ],
+    ),
+    "cross-attention": (
+        CrossAttention,
+        lambda d: (torch.randn(2, 5, 8, device=d), torch.randn(2, 7, 8, device=d)),
+        [
+            ("attn.in_proj", "packed", "MultiheadAttention", 8, 24, None, 216, 0, "attn"),
+            ("attn.out_proj", "Linear", "NonDynamicallyQuantizableLinear", 8, 8)
+            + (None, 72, 0, "attn"),
+        ],
+    ),
+    "cross-attention-kdim": (
+        lambda: CrossAttention(kdim=6),
+        lambda d: (torch.randn(2, 5, 8, device=d), torch.randn(2, 7, 6, device=d)),
+        [
+            ("attn.q_proj_weight", "module", "MultiheadAttention", 8, 8, None, 64, 0, "attn"),
+            ("attn.k_proj_weight", "module", "MultiheadAttention", 6, 8, None, 48, 0, "attn"),
+            ("attn.v_proj_weight", "module", "MultiheadAttention", 6, 8, None, 48, 0, "attn"),
+            ("attn.out_proj", "Linear", "NonDynamicallyQuantizableLinear", 8, 8)
+            + (None, 72, 0, "attn"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_every_kind_of_map_has_its_row(case: str, device: str) -> None:
+    make, inputs, expected = CASES[case]
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = make()
+    assert kinds(model, *inputs(device)) == expected
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_no_kind_of_map_is_a_finding(case: str) -> None:
+    make, inputs, _ = CASES[case]
+    torch.manual_seed(0)
+    report = inspect_model(make(), *inputs("cpu"))
+    assert [(d.code, d.layer) for d in report.diagnostics] == []
+    torch.manual_seed(0)
+    assert report.totals.params == sum(p.numel() for p in make().parameters())  # unique
+
+
+def test_a_scripted_submodule_is_read_not_crashed_on() -> None:
+    torch.manual_seed(0)
+    with pytest.warns(DeprecationWarning):
+        scripted = torch.jit.script(nn.Sequential(nn.Linear(8, 16), nn.ReLU()))
+    model = nn.Sequential(scripted, nn.Linear(16, 4))
+    assert kinds(model, torch.randn(2, 8)) == [
+        ("0.0", "functional", "Linear (TorchScript)", 8, 16, None, 144, 0, "(model)"),
+        ("1", "Linear", "Linear", 16, 4, None, 68, 1, None),
+    ]
+    assert not inspect_model(model, torch.randn(2, 8)).diagnostics
+
+
+def test_a_dynamically_quantized_model_has_its_rows() -> None:
+    torch.manual_seed(0)
+    float_model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation (to torchao)
+        model = torch.ao.quantization.quantize_dynamic(float_model, {nn.Linear}, torch.qint8)
+    report = inspect_model(model, torch.randn(2, 8))
+    assert [
+        (layer.name, layer.kind, layer.type, layer.in_features, layer.out_features)
+        + (layer.weight_shape, layer.bias_shape, layer.params, layer.calls, layer.output_shape)
+        for layer in report.layers
+    ] == [
+        (
+            "0",
+            "quantized",
+            "DynamicQuantizedLinear (qint8)",
+            8,
+            16,
+            (16, 8),
+            (16,),
+            144,
+            1,
+            (2, 16),
+        ),
+        ("2", "quantized", "DynamicQuantizedLinear (qint8)", 16, 4, (4, 16), (4,), 68, 1, (2, 4)),
+    ]
+    # The packed values are no parameters: torch counts none; the maps hold 212 values.
+    assert (report.totals.params, report.totals.linear_map_params) == (0, 212)
+    weight = report.layers[0].init.weight.observed if report.layers[0].init else None
+    assert weight is not None and weight.count == 128  # read, dequantized
     assert not report.diagnostics

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+import torch
 from rich.console import Console
 from rich.measure import Measurement
+from torch import nn
 
-from linearcli import RunOptions, inspect_spec
+from linearcli import RunOptions, inspect_model, inspect_spec
 from linearcli.render import (
     display_rows,
     format_bytes,
@@ -56,11 +59,24 @@ def test_wide_layout_keeps_full_names_and_narrow_layout_nests_them(golden: Golde
     assert "encoder.linear1" in wide and "encoder.linear1" not in narrow
     assert "\n encoder " in narrow and "\n   linear1 " in narrow
     assert "used by parent" in wide
-    # A heading with one child shares its line: encoder > self_attn > out_proj.
-    out_proj = narrow[narrow.index("self_attn.out_proj") :].splitlines()
-    assert "64 → 64" in out_proj[0] and "used by parent" in out_proj[0]
-    assert "not shown at this width: weight, bias, init ±, weight range" in narrow
+    # MultiheadAttention's q, k and v, packed in one matrix, and its out_proj.
+    assert "\n     in_proj     64 → 192   12,480  custom " in narrow
+    assert "\n     packed qkv " in narrow
+    assert "\n     out_proj    64 → 64     4,160  0.125 " in narrow
+    assert "not shown at this width: weight, bias\n" in narrow
     assert "not shown" not in wide
+
+
+def test_a_heading_with_one_child_shares_its_line() -> None:
+    attention = nn.Sequential(OrderedDict(projection=nn.Linear(4, 2)))
+    encoder = nn.Sequential(OrderedDict(attention=attention, ffn=nn.Linear(2, 2)))
+    text = rendered(
+        inspect_model(nn.Sequential(OrderedDict(encoder=encoder)), torch.zeros(3, 4)), 60
+    )
+    assert text.splitlines()[5:7] == [
+        " encoder                                                  ",
+        "   attention.projection  4 → 2         10  (3, 4)  ok     ",
+    ]
 
 
 def test_findings_panel_under_the_table(golden: Golden) -> None:
@@ -146,18 +162,18 @@ def test_60_columns_keep_names_shapes_params_and_status(golden: Golden) -> None:
     text = rendered(inspect_spec("specs/transformer.yaml"), 60)
     golden("transformer_table_60.txt", text)
     assert max(len(line) for line in text.splitlines()) <= 60
-    assert "   linear1             64 → 128    8,320  ok" in text
-    assert "input, output" in text  # what the table left out, said under it
+    assert "   linear1       64 → 128    8,320  (2, 16, 64)     ok" in text
+    assert "init ±, weight range" in text  # what the table left out, said under it
 
 
 def test_narrower_terminals_get_each_layer_as_short_lines(golden: Golden) -> None:
-    text = rendered(inspect_spec("specs/transformer.yaml"), 44)
-    golden("transformer_table_44.txt", text)
-    assert max(len(line) for line in text.splitlines()) <= 44
+    text = rendered(inspect_spec("specs/transformer.yaml"), 34)
+    golden("transformer_table_34.txt", text)
+    assert max(len(line) for line in text.splitlines()) <= 34
     assert "encoder.linear1  64 → 128  ok" in text
     assert "  (2, 16, 64) → (2, 16, 128)" in text
     # Lines break between words, never inside a shape or a size.
-    assert "\n  weight (1000, 64), bias (1000,), 65,000\n" in text
+    assert "\n  weight (1000, 64), bias (1000,),\n65,000 params\n" in text
     assert "\ntrainable), 764.4 KiB as float32\n" in text
 
 

@@ -59,7 +59,11 @@ def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
     """Every column's cell for one Linear, by column name."""
     name = visible(layer.name) if name is None else name
     notes = [visible(layer.type)] if layer.type not in _PLAIN_LINEAR_TYPES else []
-    if layer.stored_shape is not None:
+    if layer.kind == "packed":
+        notes = ["packed qkv"]  # of nn.MultiheadAttention: the row is its in_proj
+    elif layer.kind == "experts" and layer.stored_shape:
+        notes.append(f"{layer.stored_shape[0]:,} experts")
+    if layer.weight_layout == "(in, out)":
         notes.append("stored (in, out)")
     if layer.tied_to:
         notes.append(f"tied to {visible(layer.tied_to[0])}")
@@ -105,6 +109,13 @@ def row_facts(row: Row, name: str) -> dict[str, str]:
             "status": row.status,
         }
     return layer_facts(row.layer, name) | {"weight_range": _folded_range(row.layers)}
+
+
+def _map_label(layer: LayerReport) -> str:
+    """What the totals line counts a row as: ``Linear``, ``Conv1D``, ``packed qkv``."""
+    if layer.kind == "packed":
+        return "packed qkv"
+    return "Linear" if layer.type in _PLAIN_LINEAR_TYPES else visible(layer.type)
 
 
 def _percent(value: float) -> str:
@@ -173,8 +184,8 @@ def totals_lines(report: Report, columns: Sequence[str] | None = None) -> tuple[
     if noun == LINEAR_LAYERS:
         maps = f"{plural(t.linear_layers, 'Linear layer')}, {t.linear_params:,} Linear parameters"
     else:
-        kinds = Counter(layer.type for layer in report.layers)
-        each = ", ".join(f"{n:,} {visible(kind)}" for kind, n in kinds.items())
+        kinds = Counter(_map_label(layer) for layer in report.layers)
+        each = ", ".join(f"{n:,} {label}" for label, n in kinds.items())
         maps = (
             f"{plural(t.linear_maps, 'linear map')} ({each}), "
             f"{t.linear_map_params:,} parameters in linear maps"

@@ -137,16 +137,18 @@ def styled(row: Row, layout: Layout, glyphs: dict[int, str]) -> list[Text]:
 
 
 def widest(rows: Sequence[Sequence[Text]], layout: Layout, glyphs: dict[int, str]) -> Table:
-    """The table with only the rows that hold some column's widest cell.
+    """The table with only the rows that hold some column's widest cell or longest word.
 
-    It measures exactly as wide as the whole table (a column is as wide as its widest
-    cell) at a fraction of the cost: Rich measures every cell of what it is given.
+    It measures exactly as the whole table does (a column is as wide as its widest cell,
+    and can shrink to its longest word) at a fraction of the cost: Rich measures every
+    cell of what it is given.
     """
     table = empty(layout, glyphs)
     if rows:
         chosen = {
-            max(range(len(rows)), key=lambda r: _cell_width(rows[r][column]))
+            max(range(len(rows)), key=lambda r: width(rows[r][column]))
             for column in range(len(layout.columns))
+            for width in (_cell_width, _longest_word)
         }
         for index in sorted(chosen):
             table.add_row(*rows[index])
@@ -240,3 +242,7 @@ def _width(console: Console, options: ConsoleOptions, table: Table) -> int:
 
 def _cell_width(text: Text) -> int:
     return max(cell_len(line) for line in text.plain.split("\n"))
+
+
+def _longest_word(text: Text) -> int:
+    return max((cell_len(word) for word in text.plain.split()), default=0)

@@ -1,0 +1,112 @@
+"""Which parameters are linear maps, and the row each one gets.
+
+The trace watched which matrices the pass applied (weight_uses.py). A row is made for:
+
+- every nn.Linear, called or not (``Linear``);
+- a matrix of another module applied by that module's own forward (``module``):
+  transformers' Conv1D, whose ``weight`` is kept (in, out) and run by ``torch.addmm``;
+- a matrix applied by another module's forward (``functional``): an embedding's weight
+  used as the LM head, ``F.linear(h, self.embed.weight)``;
+- nn.MultiheadAttention's packed ``in_proj_weight`` (``packed``): q, k and v, E -> E each,
+  kept as one (3E, E) matrix;
+- a bank of experts, one 3-D parameter (experts, out, in) or (experts, in, out) whose
+  slices are applied (``experts``);
+- a quantized Linear (``torch.ao.quantization.quantize_dynamic``), whose weight is packed
+  where no operation shows it: read from the module (``quantized``).
+
+Pure bookkeeping over modules and parameters: what the pass saw is weight_uses'.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from linearcli.records import EXPERTS, FUNCTIONAL, LINEAR, MODULE, PACKED, QUANTIZED, ROOT_NAME
+from linearcli.weight_uses import Use, is_matrix
+
+
+@dataclass(frozen=True)
+class MapRow:
+    name: str
+    kind: str
+    owner: nn.Module  # the module holding the weight
+    owner_name: str
+    weight: torch.Tensor
+    bias: torch.Tensor | None
+    use: Use | None  # the weight's first use as a matrix; None: never applied
+
+
+def watched(named: Sequence[tuple[str, nn.Module]]) -> list[torch.Tensor]:
+    """Every matrix a module holds as its own: the candidates for a linear map."""
+    return [p for _, m in named for p in own_parameters(m).values() if is_matrix(p)]
+
+
+def map_rows(named: Sequence[tuple[str, nn.Module]], used: dict[int, Use]) -> list[MapRow]:
+    """The rows, in ``named_modules()`` order, each weight once (a shared one: first owner)."""
+    rows: list[MapRow] = []
+    seen: set[int] = set()
+    for name, module in named:
+        if isinstance(module, nn.Linear):
+            seen.add(id(module.weight))
+            use = used.get(id(module.weight))
+            rows.append(MapRow(name, LINEAR, module, name, module.weight, module.bias, use))
+            continue
+        if is_quantized_linear(module):
+            weight, bias, _ = quantized_values(module)
+            rows.append(MapRow(name, QUANTIZED, module, name, weight, bias, None))
+            continue
+        for param_name, param in own_parameters(module).items():
+            if param is None or id(param) in seen or id(param) not in used or not is_matrix(param):
+                continue
+            seen.add(id(param))
+            rows.append(_row(name, module, param_name, param, used[id(param)]))
+    return rows
+
+
+def _row(owner: str, module: nn.Module, param_name: str, weight: torch.Tensor, use: Use) -> MapRow:
+    params = own_parameters(module)
+    if isinstance(module, nn.MultiheadAttention) and param_name == "in_proj_weight":
+        bias = params["in_proj_bias"]
+        return MapRow(_dotted(owner, "in_proj"), PACKED, module, owner, weight, bias, use)
+    name = owner if param_name == "weight" else _dotted(owner, param_name)
+    if weight.ndim >= 3:
+        return MapRow(name, EXPERTS, module, owner, weight, None, use)
+    bias = params.get("bias") if param_name == "weight" else None
+    if bias is not None and bias.shape != (use.out_features,):
+        bias = None
+    kind = MODULE if use.module == owner else FUNCTIONAL
+    return MapRow(name, kind, module, owner, weight, bias, use)
+
+
+def is_quantized_linear(module: nn.Module) -> bool:
+    """A Linear of torch.ao's quantized modules: weight() and bias() read its packed values."""
+    from torch.ao.nn.quantized import Linear as QuantizedLinear
+
+    return isinstance(module, QuantizedLinear)
+
+
+def quantized_values(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None, str]:
+    """A quantized Linear's weight as it computes (dequantized: a copy; such models are
+    small), its bias, and the dtype it is packed in. Unpacking makes a quantized tensor,
+    which torch warns about: that is torch's business, not the user's."""
+    packed: Any = module
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weight = packed.weight()
+        bias = packed.bias()
+    return weight.dequantize(), bias, str(weight.dtype).removeprefix("torch.")
+
+
+def own_parameters(module: nn.Module) -> dict[str, torch.Tensor | None]:
+    """The parameters a module registered itself (a TorchScript module's too)."""
+    return dict(module._parameters.items())
+
+
+def _dotted(owner: str, name: str) -> str:
+    return name if owner == ROOT_NAME else f"{owner}.{name}"
