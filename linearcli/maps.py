@@ -14,6 +14,9 @@ The trace watched which matrices the pass applied (weight_uses.py). A row is mad
 - a quantized Linear (``torch.ao.quantization.quantize_dynamic``), whose weight is packed
   where no operation shows it: read from the module (``quantized``).
 
+A LoRA layer (peft's: a module with a ``base_layer`` and ``lora_A``/``lora_B`` dicts of
+Linears) is one row, named after the wrapper: its base layer's map, with its adapters.
+
 Pure bookkeeping over modules and parameters: what the pass saw is weight_uses'.
 """
 
@@ -21,13 +24,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
-from linearcli.records import EXPERTS, FUNCTIONAL, LINEAR, MODULE, PACKED, QUANTIZED, ROOT_NAME
+from linearcli.records import (
+    EXPERTS,
+    FUNCTIONAL,
+    LINEAR,
+    MODULE,
+    PACKED,
+    QUANTIZED,
+    ROOT_NAME,
+    Adapter,
+)
 from linearcli.weight_uses import Use, is_matrix
 
 
@@ -40,6 +53,7 @@ class MapRow:
     weight: torch.Tensor
     bias: torch.Tensor | None
     use: Use | None  # the weight's first use as a matrix; None: never applied
+    adapters: tuple[Adapter, ...] = ()
 
 
 def watched(named: Sequence[tuple[str, nn.Module]]) -> list[torch.Tensor]:
@@ -66,7 +80,43 @@ def map_rows(named: Sequence[tuple[str, nn.Module]], used: dict[int, Use]) -> li
                 continue
             seen.add(id(param))
             rows.append(_row(name, module, param_name, param, used[id(param)]))
-    return rows
+    return _with_adapters(rows, named)
+
+
+def _with_adapters(rows: list[MapRow], named: Sequence[tuple[str, nn.Module]]) -> list[MapRow]:
+    """A LoRA wrapper's base layer's row renamed after the wrapper and given its adapters;
+    the adapters' own Linears are no rows (B starts at zero by design: no finding)."""
+    wrappers: dict[int, tuple[str, tuple[Adapter, ...]]] = {}
+    parts: set[int] = set()
+    for name, module in named:
+        children = dict(module.named_children())
+        base, a, b = children.get("base_layer"), children.get("lora_A"), children.get("lora_B")
+        if base is None or not isinstance(a, nn.ModuleDict) or not isinstance(b, nn.ModuleDict):
+            continue
+        linear = [
+            (key, down, up)
+            for key, down, up in ((key, a[key], b[key]) for key in a if key in b)
+            if isinstance(down, nn.Linear) and isinstance(up, nn.Linear) and _sized(down, up)
+        ]
+        wrappers[id(base)] = (name, tuple(_adapter(*pair) for pair in linear))
+        parts |= {id(m) for _, down, up in linear for m in (down, up)}
+    found = []
+    for row in rows:
+        if id(row.owner) in parts:
+            continue
+        wrapper = wrappers.get(id(row.owner))
+        found.append(row if wrapper is None else replace(row, name=wrapper[0], adapters=wrapper[1]))
+    return found
+
+
+def _sized(down: nn.Linear, up: nn.Linear) -> bool:
+    return not is_lazy(down.weight) and not is_lazy(up.weight)
+
+
+def _adapter(key: str, down: nn.Linear, up: nn.Linear) -> Adapter:
+    params = sum(p.numel() for m in (down, up) for p in m.parameters())
+    a_shape, b_shape = tuple(down.weight.shape), tuple(up.weight.shape)
+    return Adapter(key, int(a_shape[0]), a_shape, b_shape, params)
 
 
 def _row(owner: str, module: nn.Module, param_name: str, weight: torch.Tensor, use: Use) -> MapRow:

@@ -138,6 +138,7 @@ def _layer_report(
         weight_shape=record.weight_shape,
         stored_shape=record.stored_shape,
         tied_to=record.tied_to,
+        adapters=record.adapters,
         weight_layout="(in, out)" if record.stored_in_out else "(out, in)",
         kind=record.kind,
         bias_shape=record.bias_shape,

@@ -57,6 +57,17 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Adapter:
+    """A LoRA adapter on a row's layer: y = base(x) + B(A(x)) * scaling."""
+
+    name: str  # peft's adapter name: "default"
+    rank: int
+    a_shape: Shape  # (rank, in_features)
+    b_shape: Shape  # (out_features, rank)
+    params: int
+
+
+@dataclass(frozen=True)
 class LinearRecord:
     name: str
     type_name: str  # as built: a LazyLinear turns into a Linear when it first runs
@@ -75,6 +86,7 @@ class LinearRecord:
     stored_shape: Shape | None = None
     stored_in_out: bool = False  # each matrix kept (in, out), applied from the right: x @ W
     owner: str | None = None  # the module holding the weight, where the row is named otherwise
+    adapters: tuple[Adapter, ...] = ()  # LoRA: the row is the wrapper, its base layer's map
 
     @property
     def module(self) -> str:

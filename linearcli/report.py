@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from linearcli.records import Stats
+from linearcli.records import Adapter, Stats
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -105,6 +105,7 @@ class LayerReport:
     stored_shape: Shape | None = None
     tied_to: tuple[str, ...] = ()  # other modules holding the same weight (tied embeddings)
     weight_layout: str = "(out, in)"  # each matrix as kept: as nn.Linear, or "(in, out)"
+    adapters: tuple[Adapter, ...] = ()  # LoRA adapters on this layer (peft)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,16 @@ class LayerReport:
             "stored_shape": list(self.stored_shape or self.weight_shape),
             "weight_layout": self.weight_layout,
             "tied_to": list(self.tied_to),
+            "adapters": [
+                {
+                    "name": a.name,
+                    "rank": a.rank,
+                    "a_shape": list(a.a_shape),
+                    "b_shape": list(a.b_shape),
+                    "params": a.params,
+                }
+                for a in self.adapters
+            ],
         }
 
 

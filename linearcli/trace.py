@@ -303,7 +303,7 @@ def _record(
     if not calls and use is not None and id(module) not in recorder.called:
         used_by = use.module  # applied without a call of its own that hooks could see
     if row.kind == LINEAR:
-        params = sum(_numel(p) for p in module.parameters())
+        params = sum(_numel(p) for p in module.parameters()) + sum(a.params for a in row.adapters)
     else:
         params = sum(_numel(p) for p in (row.weight, row.bias) if p is not None)
     stored = () if is_lazy(row.weight) else tuple(row.weight.shape)
@@ -325,6 +325,7 @@ def _record(
         stored_shape=stored if transposed or row.kind == EXPERTS else None,
         stored_in_out=transposed,
         owner=row.owner_name if row.owner_name != row.name else None,
+        adapters=row.adapters,
     )
 
 

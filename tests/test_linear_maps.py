@@ -329,3 +329,37 @@ def test_a_dynamically_quantized_model_has_its_rows() -> None:
     weight = report.layers[0].init.weight.observed if report.layers[0].init else None
     assert weight is not None and weight.count == 128  # read, dequantized
     assert not report.diagnostics
+
+
+class LoraLinear(nn.Module):
+    """peft's LoRA layer, as peft builds it: the base Linear and per-adapter A and B."""
+
+    def __init__(self, base: nn.Linear, rank: int) -> None:
+        super().__init__()
+        self.base_layer = base
+        self.lora_A = nn.ModuleDict({"default": nn.Linear(base.in_features, rank, bias=False)})
+        self.lora_B = nn.ModuleDict({"default": nn.Linear(rank, base.out_features, bias=False)})
+        nn.init.zeros_(self.lora_B["default"].weight)  # B starts at zero: the update is 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base_layer(x) + self.lora_B["default"](self.lora_A["default"](x)) * 2.0
+
+
+def test_a_lora_layer_is_its_base_with_its_adapters() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(LoraLinear(nn.Linear(16, 32), rank=4), nn.ReLU(), nn.Linear(32, 2))
+    report = inspect_model(model, torch.randn(3, 16))
+    lora, head = report.layers
+    assert (lora.name, lora.kind, lora.in_features, lora.out_features) == ("0", "Linear", 16, 32)
+    assert (lora.input_shape, lora.output_shape, lora.status) == ((3, 16), (3, 32), "ok")
+    adapter_params = 4 * 16 + 32 * 4
+    assert lora.params == 16 * 32 + 32 + adapter_params
+    assert lora.to_dict()["adapters"] == [
+        {"name": "default", "rank": 4, "a_shape": [4, 16], "b_shape": [32, 4], "params": 192}
+    ]
+    assert head.name == "2" and not head.adapters
+    # no row for A or B, so no symmetric-init for the zero B; every parameter counted
+    assert not report.diagnostics
+    t = report.totals
+    assert t.params == t.linear_params == t.linear_map_params == lora.params + head.params
+    assert (t.linear_layers, t.linear_maps) == (2, 2)

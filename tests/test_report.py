@@ -91,6 +91,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "stored_shape": [256, 784],
             "weight_layout": "(out, in)",
             "tied_to": [],
+            "adapters": [],
         }
     ]
     assert data["totals"] == {

@@ -63,6 +63,9 @@ def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
         notes = ["packed qkv"]  # of nn.MultiheadAttention: the row is its in_proj
     elif layer.kind == "experts" and layer.stored_shape:
         notes.append(f"{layer.stored_shape[0]:,} experts")
+    if layer.adapters:
+        ranks = ", ".join(str(a.rank) for a in layer.adapters)
+        notes.append(f"LoRA r={ranks}")
     if layer.weight_layout == "(in, out)":
         notes.append("stored (in, out)")
     if layer.tied_to:
