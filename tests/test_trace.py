@@ -142,7 +142,7 @@ def test_stats_of_same_shape_layers_are_each_their_own(
 ) -> None:
     # Same-shape parameters are reduced together; each must still get its own numbers,
     # equal to float64 statistics of that tensor alone.
-    monkeypatch.setattr("linearcli.stats._BATCH_BYTES", batch_bytes)
+    monkeypatch.setattr("linearcli.trace.stats._BATCH_BYTES", batch_bytes)
     torch.manual_seed(0)
     model = nn.Sequential(*(nn.Linear(6, 6) for _ in range(3)), nn.Linear(6, 1))
     with torch.no_grad():

@@ -1,4 +1,4 @@
-"""Run one sample batch through the model and record what every nn.Linear saw.
+"""The module hooks of the pass: what every nn.Linear saw, and who made its input.
 
 Hooks are put on every module in one place and removed in ``finally``, and every
 module's train/eval mode is restored, so the model is left as it was found (lazy
@@ -15,37 +15,18 @@ import dataclasses
 import math
 import traceback
 import weakref
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 
-from linearcli import maps, weight_uses
 from linearcli.frames import deepest_user_line
 from linearcli.guard import STOPS_THE_RUN, exit_message
-from linearcli.records import (
-    EXPERTS,
-    LINEAR,
-    MODULE,
-    PACKED,
-    QUANTIZED,
-    ROOT_NAME,
-    ForwardFailure,
-    LinearCall,
-    LinearRecord,
-    Producer,
-    Shape,
-    Stats,
-    Trace,
-)
-from linearcli.restore import undone_afterwards
-from linearcli.stats import weight_stats
-from linearcli.weight_uses import WeightUses
+from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, Producer, Shape
+from linearcli.trace.maps import features, is_quantized_linear, own_parameters
+from linearcli.trace.ops import is_matrix
+from linearcli.trace.outputs import first_tensor, shape
 
-_OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
 MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules whose output is a spatial feature map (batch, channels, *positions).
 _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
@@ -59,48 +40,7 @@ _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
 )  # fmt: skip
 
 
-def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
-    recorder = _Recorder(model)
-    uses = WeightUses(maps.watched(recorder.named), recorder.names)
-    quiet = weight_uses.quiet_modules(m for _, m in recorder.named)
-    with undone_afterwards(model), uses.quiet_inside(quiet):
-        output, failure = recorder.run(model, inputs, training=mode == "train")
-    rows = maps.map_rows(recorder.named, uses.used)
-    stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
-    holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
-    for name, module in recorder.named:
-        for param in maps.own_parameters(module).values():
-            holders[id(param)].append(name)
-    records = tuple(
-        _record(row, recorder, (next(stats), next(stats)), holders[id(row.weight)]) for row in rows
-    )
-    params = list(model.parameters())
-    sized = [(p, _numel(p)) for p in params]
-    linear_ids = {id(p) for _, m in recorder.linears for p in m.parameters()}
-    # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
-    map_tensors: dict[int, torch.Tensor] = {
-        id(p): p for _, m in recorder.linears for p in m.parameters()
-    }
-    map_tensors |= {id(p): p for row in rows for p in (row.weight, row.bias) if p is not None}
-    return Trace(
-        linears=records,
-        input_shapes=tuple(s for s in (_shape(x) for x in inputs) if s is not None),
-        output_shape=_shape(_first_tensor(output)),
-        outputs=tuple(_named_tensors(output, "")),
-        failure=failure,
-        params=sum(n for _, n in sized),
-        trainable_params=sum(n for p, n in sized if p.requires_grad),
-        linear_params=sum(n for p, n in sized if id(p) in linear_ids),
-        linear_map_params=sum(_numel(p) for p in map_tensors.values()),
-        param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
-        device=str(_device(params, inputs)),
-        dtype=str(
-            next((p.dtype for p in params if p.is_floating_point()), torch.float32)
-        ).removeprefix("torch."),
-    )
-
-
-class _Recorder:
+class Recorder:
     """The hooks' shared state for one forward pass."""
 
     def __init__(self, model: nn.Module):
@@ -112,9 +52,9 @@ class _Recorder:
         owners = [m for _, m in self.linears] + [
             m
             for _, m in self.named
-            if maps.is_quantized_linear(m)
+            if is_quantized_linear(m)
             or not type(m).__module__.startswith("torch.")
-            and weight_uses.is_matrix(maps.own_parameters(m).get("weight"))
+            and is_matrix(own_parameters(m).get("weight"))
         ]
         self.type_names = {id(module): type(module).__name__ for module in owners}  # as built
         self.calls: dict[int, list[LinearCall]] = {id(module): [] for module in owners}
@@ -180,7 +120,7 @@ class _Recorder:
         x = args[0] if args and isinstance(args[0], torch.Tensor) else None
         if id(module) in self.calls:
             self.called_back(module, x, output)
-        made = _first_tensor(output)  # attention and Hugging Face blocks return tuples
+        made = first_tensor(output)  # attention and Hugging Face blocks return tuples
         if made is None:
             return
         leaf = id(module) in self.leaves
@@ -202,10 +142,10 @@ class _Recorder:
         """A Linear's call gets its output; another matrix owner's call is recorded whole."""
         calls = self.calls[id(module)]
         if isinstance(module, nn.Linear):
-            calls[-1] = dataclasses.replace(calls[-1], output_shape=_shape(output))
+            calls[-1] = dataclasses.replace(calls[-1], output_shape=shape(output))
             return
         producer, feature_map = self.origin(x) if x is not None else (None, False)
-        calls.append(LinearCall(_shape(x), _shape(output), producer, feature_map, self.recovered))
+        calls.append(LinearCall(shape(x), shape(output), producer, feature_map, self.recovered))
 
     def produced_by(self, module: nn.Module) -> Producer:
         producer = self.producers.get(id(module))
@@ -259,22 +199,6 @@ def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Ten
     return torch.zeros(shape, dtype=x.dtype, device=x.device)
 
 
-def features(module: nn.Linear) -> tuple[int, int]:
-    """(in_features, out_features) as the weight has them: (out, in) is what runs.
-
-    A subclass may keep other things in its ``in_features`` attribute; the weight's
-    shape cannot lie. A LazyLinear before its first call has only out_features (in: 0).
-    """
-    weight = getattr(module, "weight", None)
-    if isinstance(weight, torch.Tensor) and not is_lazy(weight) and weight.ndim == 2:
-        return int(weight.shape[1]), int(weight.shape[0])
-    in_features, out_features = getattr(module, "in_features", 0), module.out_features
-    return (
-        in_features if isinstance(in_features, int) else 0,
-        out_features if isinstance(out_features, int) else 0,
-    )
-
-
 def printable(exc: BaseException) -> str:
     """An exception's text, even when its __str__ raises (user code can do anything)."""
     if isinstance(exc, SystemExit):
@@ -283,76 +207,6 @@ def printable(exc: BaseException) -> str:
         return str(exc)
     except Exception:
         return f"<{type(exc).__name__} whose message could not be read>"
-
-
-def _record(
-    row: maps.MapRow,
-    recorder: _Recorder,
-    stats: tuple[Stats | None, Stats | None],
-    holders: list[str],
-) -> LinearRecord:
-    module, use = row.owner, row.use
-    type_name = recorder.type_names.get(id(module))
-    if type_name is None or row.kind == QUANTIZED:
-        type_name = _type_name(module)
-    in_features, out_features = _sizes(row)
-    calls: list[LinearCall] = []
-    used_by = None
-    if row.kind in (LINEAR, QUANTIZED) or (row.kind == MODULE and row.name == row.owner_name):
-        calls = recorder.calls.get(id(module), [])
-    if not calls and use is not None and id(module) not in recorder.called:
-        used_by = use.module  # applied without a call of its own that hooks could see
-    if row.kind == LINEAR:
-        params = sum(_numel(p) for p in module.parameters()) + sum(a.params for a in row.adapters)
-    else:
-        params = sum(_numel(p) for p in (row.weight, row.bias) if p is not None)
-    stored = () if is_lazy(row.weight) else tuple(row.weight.shape)
-    transposed = use is not None and use.stored_in_out
-    return LinearRecord(
-        name=row.name,
-        type_name=type_name,
-        in_features=in_features,
-        out_features=out_features,
-        weight_shape=(out_features, in_features),
-        bias_shape=None if row.bias is None else (out_features,),
-        params=params,
-        weight_stats=stats[0],
-        bias_stats=stats[1],
-        calls=tuple(calls),
-        used_by=used_by,
-        kind=row.kind,
-        tied_to=tuple(holder for holder in holders if holder != row.owner_name),
-        stored_shape=stored if transposed or row.kind == EXPERTS else None,
-        stored_in_out=transposed,
-        owner=row.owner_name if row.owner_name != row.name else None,
-        adapters=row.adapters,
-    )
-
-
-def _sizes(row: maps.MapRow) -> tuple[int, int]:
-    """(in_features, out_features) of one map: a Linear's from its weight; another's from
-    the weight as kept and the side it was applied from; q, k and v packed: E -> 3E."""
-    if row.kind == LINEAR:
-        return features(cast(nn.Linear, row.owner))
-    if row.kind == QUANTIZED:
-        return int(row.weight.shape[1]), int(row.weight.shape[0])
-    if row.kind == PACKED:
-        embed = int(row.weight.shape[-1])
-        return embed, int(row.weight.shape[0])
-    assert row.use is not None  # every row but a Linear's comes from a use
-    rows, columns = int(row.weight.shape[-2]), int(row.weight.shape[-1])
-    return (rows, columns) if row.use.stored_in_out else (columns, rows)
-
-
-def _type_name(module: nn.Module) -> str:
-    """The class; a TorchScript module by the class it was scripted from."""
-    original = getattr(module, "original_name", None)
-    if isinstance(module, torch.jit.ScriptModule) and isinstance(original, str):
-        return f"{original} (TorchScript)"
-    if maps.is_quantized_linear(module):
-        name: Any = module._get_name
-        return f"{name()} ({maps.quantized_values(module)[2]})"
-    return type(module).__name__
 
 
 def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:
@@ -369,54 +223,3 @@ def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | 
             found = owner
         tb = tb.tb_next
     return found
-
-
-def _numel(param: torch.Tensor) -> int:
-    return 0 if is_lazy(param) else param.numel()
-
-
-def _shape(value: Any) -> Shape | None:
-    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
-
-
-def _first_tensor(value: Any) -> torch.Tensor | None:
-    """The first tensor in a model's output: a tensor, a tuple, a dict or a ModelOutput."""
-    if isinstance(value, torch.Tensor):
-        return value
-    items = (
-        value.values()
-        if isinstance(value, dict)
-        else value
-        if isinstance(value, list | tuple)
-        else ()
-    )
-    for item in items:
-        found = _first_tensor(item)
-        if found is not None:
-            return found
-    return None
-
-
-def _named_tensors(value: Any, place: str, depth: int = 0) -> Iterator[tuple[str, Shape]]:
-    """Every tensor in a model's output with its place: a key, an index, or a dotted path
-    through nested tuples, lists, dicts and ModelOutputs ("" for a lone tensor)."""
-    if isinstance(value, torch.Tensor):
-        yield place, tuple(value.shape)
-        return
-    if depth > _OUTPUT_DEPTH:
-        return
-    if isinstance(value, dict):
-        items: Iterable[tuple[Any, Any]] = value.items()
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    else:
-        return
-    for key, item in items:
-        yield from _named_tensors(item, f"{place}.{key}" if place else str(key), depth + 1)
-
-
-def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:
-    for tensor in [*params, *inputs]:
-        if isinstance(tensor, torch.Tensor):
-            return tensor.device
-    return torch.device("cpu")

@@ -1,0 +1,81 @@
+"""Run one sample batch through the model and record every linear map it applied.
+
+The pass has two levels of watching, removed when it ends whatever happens:
+
+- ``hooks.py``: hooks on every module: each nn.Linear's calls, the module that made
+  each input, a wrong input replaced so the pass goes on, where a failure happened;
+- ``ops.py``: a dispatch mode over the tensor operations (except inside torch.nn's own
+  layers): which matrix each linear-map operation applied, from which module's forward.
+
+Then ``maps.py`` decides the rows (every nn.Linear, Conv1D-style modules, packed
+attention, expert banks, tied heads, quantized and LoRA layers), ``stats.py`` reads each
+weight's values, and ``outputs.py`` every tensor the model returned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from linearcli.records import Trace
+from linearcli.restore import undone_afterwards
+from linearcli.trace import maps, ops
+from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
+from linearcli.trace.maps import features, numel
+from linearcli.trace.outputs import first_tensor, named_tensors, shape
+from linearcli.trace.stats import weight_stats
+
+__all__ = ["MODEL_INPUT", "features", "printable", "trace"]
+
+
+def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
+    recorder = Recorder(model)
+    uses = ops.WeightUses(maps.watched(recorder.named), recorder.names)
+    quiet = ops.quiet_modules(m for _, m in recorder.named)
+    with undone_afterwards(model), uses.quiet_inside(quiet):
+        output, failure = recorder.run(model, inputs, training=mode == "train")
+    rows = maps.map_rows(recorder.named, uses.used)
+    stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
+    holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
+    for name, module in recorder.named:
+        for param in maps.own_parameters(module).values():
+            holders[id(param)].append(name)
+    records = tuple(
+        maps.record(row, recorder, (next(stats), next(stats)), holders[id(row.weight)])
+        for row in rows
+    )
+    params = list(model.parameters())
+    sized = [(p, numel(p)) for p in params]
+    linear_ids = {id(p) for _, m in recorder.linears for p in m.parameters()}
+    # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
+    map_tensors: dict[int, torch.Tensor] = {
+        id(p): p for _, m in recorder.linears for p in m.parameters()
+    }
+    map_tensors |= {id(p): p for row in rows for p in (row.weight, row.bias) if p is not None}
+    return Trace(
+        linears=records,
+        input_shapes=tuple(s for s in (shape(x) for x in inputs) if s is not None),
+        output_shape=shape(first_tensor(output)),
+        outputs=tuple(named_tensors(output, "")),
+        failure=failure,
+        params=sum(n for _, n in sized),
+        trainable_params=sum(n for p, n in sized if p.requires_grad),
+        linear_params=sum(n for p, n in sized if id(p) in linear_ids),
+        linear_map_params=sum(numel(p) for p in map_tensors.values()),
+        param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
+        device=str(_device(params, inputs)),
+        dtype=str(
+            next((p.dtype for p in params if p.is_floating_point()), torch.float32)
+        ).removeprefix("torch."),
+    )
+
+
+def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:
+    for tensor in [*params, *inputs]:
+        if isinstance(tensor, torch.Tensor):
+            return tensor.device
+    return torch.device("cpu")
