@@ -286,16 +286,17 @@ def test_no_kind_of_map_is_a_finding(case: str) -> None:
     assert report.totals.params == sum(p.numel() for p in make().parameters())  # unique
 
 
-def test_a_scripted_submodule_is_read_not_crashed_on() -> None:
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_a_scripted_submodule_is_read_not_crashed_on(device: str) -> None:
     torch.manual_seed(0)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning), torch.device(device):
         scripted = torch.jit.script(nn.Sequential(nn.Linear(8, 16), nn.ReLU()))
-    model = nn.Sequential(scripted, nn.Linear(16, 4))
-    assert kinds(model, torch.randn(2, 8)) == [
+        model = nn.Sequential(scripted, nn.Linear(16, 4))
+    assert kinds(model, torch.randn(2, 8, device=device)) == [
         ("0.0", "functional", "Linear (TorchScript)", 8, 16, None, 144, 0, "(model)"),
         ("1", "Linear", "Linear", 16, 4, None, 68, 1, None),
     ]
-    assert not inspect_model(model, torch.randn(2, 8)).diagnostics
+    assert not inspect_model(model, torch.randn(2, 8, device=device)).diagnostics
 
 
 def test_a_dynamically_quantized_model_has_its_rows() -> None:
@@ -363,3 +364,12 @@ def test_a_lora_layer_is_its_base_with_its_adapters() -> None:
     t = report.totals
     assert t.params == t.linear_params == t.linear_map_params == lora.params + head.params
     assert (t.linear_layers, t.linear_maps) == (2, 2)
+
+
+def test_a_lora_layer_on_meta_is_the_same_row() -> None:
+    with torch.device("meta"):
+        model = nn.Sequential(LoraLinear(nn.Linear(16, 32), rank=4), nn.ReLU(), nn.Linear(32, 2))
+    assert kinds(model, torch.empty(3, 16, device="meta")) == [
+        ("0", "Linear", "Linear", 16, 32, None, 16 * 32 + 32 + 192, 1, None),
+        ("2", "Linear", "Linear", 32, 2, None, 66, 1, None),
+    ]
