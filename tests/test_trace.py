@@ -136,9 +136,20 @@ def test_lazy_linear_reports_inferred_in_features_and_its_built_type() -> None:
     assert (second.type_name, second.in_features, second.params) == ("LazyLinear", 10, 33)
 
 
+@pytest.fixture(params=["stacked", "one-by-one"])
+def stats_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small parameters are stacked and reduced together; large ones are read one by one,
+    their deviations in pieces: here every parameter is made to take one path, the second
+    in pieces of 7 values."""
+    if request.param == "one-by-one":
+        monkeypatch.setattr("linearcli.trace.stats._LARGE", 1)
+        monkeypatch.setattr("linearcli.trace.stats._PIECE", 7)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("batch_bytes", [64 * 2**20, 1], ids=["one-batch", "one-per-batch"])
 def test_stats_of_same_shape_layers_are_each_their_own(
-    monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+    monkeypatch: pytest.MonkeyPatch, batch_bytes: int, stats_path: str
 ) -> None:
     # Same-shape parameters are reduced together; each must still get its own numbers,
     # equal to float64 statistics of that tensor alone.
@@ -160,7 +171,7 @@ def test_stats_of_same_shape_layers_are_each_their_own(
             assert stats.std == pytest.approx(std, rel=1e-6, abs=1e-7)
 
 
-def test_non_finite_values_are_counted_per_parameter() -> None:
+def test_non_finite_values_are_counted_per_parameter(stats_path: str) -> None:
     # Three layers of one shape are reduced together: each counts only its own NaN and inf.
     model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 4))
     with torch.no_grad():
@@ -179,7 +190,7 @@ def test_non_finite_values_are_counted_per_parameter() -> None:
     assert first is not None and math.isnan(first.min) and first.count == 16
 
 
-def test_stats_of_half_precision_are_computed_in_float32() -> None:
+def test_stats_of_half_precision_are_computed_in_float32(stats_path: str) -> None:
     layer = nn.Linear(300, 200).half()
     recorded = trace(layer, (torch.randn(1, 300).half(),))
     exact = layer.weight.detach().double()
@@ -189,7 +200,7 @@ def test_stats_of_half_precision_are_computed_in_float32() -> None:
     assert stats.mean == pytest.approx(float(exact.mean()), abs=1e-6)
 
 
-def test_complex_weights_are_described_by_their_real_part() -> None:
+def test_complex_weights_are_described_by_their_real_part(stats_path: str) -> None:
     layer = nn.Linear(4, 3, dtype=torch.cfloat)
     recorded = trace(layer, (torch.zeros(1, 4, dtype=torch.cfloat),))
     stats = recorded.linears[0].weight_stats
