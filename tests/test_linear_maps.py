@@ -373,3 +373,45 @@ def test_a_lora_layer_on_meta_is_the_same_row() -> None:
         ("0", "Linear", "Linear", 16, 32, None, 16 * 32 + 32 + 192, 1, None),
         ("2", "Linear", "Linear", 32, 2, None, 66, 1, None),
     ]
+
+
+class Counted(nn.Module):
+    def __init__(self, spare: bool) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(2, 2, 1)
+        self.fc = nn.Linear(4, 3)
+        self.spare = nn.Linear(3, 3) if spare else None
+        self.passes = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.passes += 1
+        return self.fc(self.conv(x))
+
+
+@pytest.mark.parametrize(("spare", "passes"), [(False, 1), (True, 2)])
+def test_operations_are_watched_only_where_a_map_could_hide(spare: bool, passes: int) -> None:
+    # Convolutions and Linears only: nothing to watch, one pass. A Linear left uncalled
+    # might be applied by F.linear somewhere: the pass runs again, watched, to tell.
+    model = Counted(spare)
+    recorded = trace(model, (torch.randn(3, 2, 4),))
+    assert model.passes == passes
+    assert [(r.name, len(r.calls), r.used_by) for r in recorded.linears] == [("fc", 1, None)] + (
+        [("spare", 0, None)] if spare else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "watched"),
+    [
+        (lambda: nn.Sequential(nn.Linear(4, 4), nn.Conv2d(1, 1, 3), nn.LSTM(4, 4)), False),
+        (lambda: nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 4)), True),
+        (lambda: nn.TransformerEncoderLayer(8, 2, 16), True),
+        (lambda: nn.Sequential(Conv1DStyle(4, 4)), True),
+        (lambda: ExpertBank(), True),
+    ],
+    ids=["linear-conv-lstm", "embedding", "attention", "conv1d", "experts"],
+)
+def test_which_models_are_watched(make: Callable[[], nn.Module], watched: bool) -> None:
+    from linearcli.trace.ops import needs_watching
+
+    assert needs_watching(make().named_modules()) is watched

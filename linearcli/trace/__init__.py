@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import torch
 from torch import nn
 
-from linearcli.records import Trace
+from linearcli.records import ForwardFailure, Trace
 from linearcli.restore import undone_afterwards
 from linearcli.trace import maps, ops
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
@@ -33,11 +34,20 @@ __all__ = ["MODEL_INPUT", "features", "printable", "trace"]
 
 
 def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
+    """The pass. Operations are watched where a model holds a matrix outside nn.Linear
+    (``ops.needs_watching``); in a model of plain Linears they are not, and should a
+    Linear then not be called in a pass that did not fail, the pass runs again watched,
+    so that ``F.linear(x, self.qkv.weight)`` is found and a dead layer is truly dead."""
     recorder = Recorder(model)
-    uses = ops.WeightUses(maps.watched(recorder.named), recorder.names)
-    quiet = ops.quiet_modules(m for _, m in recorder.named)
-    with undone_afterwards(model), uses.quiet_inside(quiet):
-        output, failure = recorder.run(model, inputs, training=mode == "train")
+    watching = ops.needs_watching(recorder.named)
+    uses, output, failure = _run(model, inputs, mode, recorder, watching)
+    if (
+        not watching
+        and failure is None
+        and any(id(m) not in recorder.called for _, m in recorder.linears)
+    ):
+        recorder = Recorder(model)
+        uses, output, failure = _run(model, inputs, mode, recorder, watching=True)
     rows = maps.map_rows(recorder.named, uses.used)
     stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
     holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
@@ -50,12 +60,14 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
     )
     params = list(model.parameters())
     sized = [(p, numel(p)) for p in params]
-    linear_ids = {id(p) for _, m in recorder.linears for p in m.parameters()}
-    # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
-    map_tensors: dict[int, torch.Tensor] = {
+    linear: dict[int, torch.Tensor] = {
         id(p): p for _, m in recorder.linears for p in m.parameters()
     }
-    map_tensors |= {id(p): p for row in rows for p in (row.weight, row.bias) if p is not None}
+    linear_ids = set(linear)
+    # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
+    map_tensors = linear | {
+        id(p): p for row in rows for p in (row.weight, row.bias) if p is not None
+    }
     return Trace(
         linears=records,
         input_shapes=tuple(s for s in (shape(x) for x in inputs) if s is not None),
@@ -72,6 +84,16 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
             next((p.dtype for p in params if p.is_floating_point()), torch.float32)
         ).removeprefix("torch."),
     )
+
+
+def _run(
+    model: nn.Module, inputs: tuple[Any, ...], mode: str, recorder: Recorder, watching: bool
+) -> tuple[ops.WeightUses, Any, ForwardFailure | None]:
+    uses = ops.WeightUses(maps.watched(recorder.named) if watching else (), recorder.names)
+    quiet = ops.quiet_modules(m for _, m in recorder.named) if watching else []
+    with undone_afterwards(model), uses.quiet_inside(quiet) if watching else nullcontext():
+        output, failure = recorder.run(model, inputs, training=mode == "train")
+    return uses, output, failure
 
 
 def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:

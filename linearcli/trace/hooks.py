@@ -11,7 +11,6 @@ what is wrong, and how to say so, is diagnose's job.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import traceback
 import weakref
@@ -142,7 +141,14 @@ class Recorder:
         """A Linear's call gets its output; another matrix owner's call is recorded whole."""
         calls = self.calls[id(module)]
         if isinstance(module, nn.Linear):
-            calls[-1] = dataclasses.replace(calls[-1], output_shape=shape(output))
+            last = calls[-1]  # (a constructor: dataclasses.replace costs more, per call)
+            calls[-1] = LinearCall(
+                last.input_shape,
+                shape(output),
+                last.producer,
+                last.from_feature_map,
+                last.after_recovery,
+            )
             return
         producer, feature_map = self.origin(x) if x is not None else (None, False)
         calls.append(LinearCall(shape(x), shape(output), producer, feature_map, self.recovered))

@@ -22,6 +22,7 @@ Pure bookkeeping over modules and parameters: what the pass saw is weight_uses'.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -139,9 +140,14 @@ def _row(owner: str, module: nn.Module, param_name: str, weight: torch.Tensor, u
 
 def is_quantized_linear(module: nn.Module) -> bool:
     """A Linear of torch.ao's quantized modules: weight() and bias() read its packed values."""
+    return isinstance(module, _quantized_linear())
+
+
+@functools.cache
+def _quantized_linear() -> type[nn.Module]:
     from torch.ao.nn.quantized import Linear as QuantizedLinear
 
-    return isinstance(module, QuantizedLinear)
+    return QuantizedLinear
 
 
 def quantized_values(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None, str]:

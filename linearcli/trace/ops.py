@@ -187,6 +187,28 @@ def is_matrix(value: object) -> TypeGuard[torch.Tensor]:
     return isinstance(value, torch.Tensor) and not is_lazy(value) and value.ndim >= 2
 
 
+# torch.nn's layers whose matrices their own forwards apply by other means than a linear
+# map (convolutions, recurrences); a model holding no other matrix outside nn.Linear is
+# not watched.
+_KNOWN_HOLDERS: tuple[type[nn.Module], ...] = (
+    nn.Linear, nn.modules.conv._ConvNd, nn.RNNBase, nn.Bilinear,
+)  # fmt: skip
+
+
+def needs_watching(named: Iterable[tuple[str, nn.Module]]) -> bool:
+    """Whether a module other than those above holds a matrix: an embedding (maybe a tied
+    head), a Conv1D, attention's packed weights, an expert bank, TorchScript, a model's own
+    parameter. Watching costs Python on every operation; a model without one pays none."""
+    return any(
+        isinstance(module, torch.jit.ScriptModule)
+        or (
+            not isinstance(module, _KNOWN_HOLDERS)
+            and any(is_matrix(p) for p in dict(module._parameters.items()).values())
+        )
+        for _, module in named
+    )
+
+
 def quiet_modules(modules: Iterable[nn.Module]) -> list[nn.Module]:
     """torch.nn's own modules without children, whose forwards apply no weight but their
     own nn.Linear's (hooks see those calls) or none; torch's fused attention is watched."""
