@@ -528,3 +528,18 @@ def test_a_weight_applied_inside_a_submodule_names_that_submodule() -> None:
             "1.dt_proj": "1",
             "1.unused": None,
         }
+
+
+@pytest.mark.parametrize("shift", [0.0, 100.0], ids=["centred", "far-from-zero"])
+def test_a_large_weights_std_is_exact_wherever_its_mean_lies(shift: float) -> None:
+    # Read where it lies: from the sum of squares when the mean is small beside the
+    # spread, from the deviations when it is not (100 +- 0.01: squares would cancel).
+    torch.manual_seed(0)
+    layer = nn.Linear(512, 256)
+    with torch.no_grad():
+        layer.weight.normal_(shift, 0.01)
+    stats = trace(layer, (torch.zeros(1, 512),)).linears[0].weight_stats
+    exact = layer.weight.detach().double()
+    assert stats is not None and stats.count == 512 * 256
+    assert stats.std == pytest.approx(float(exact.std()), rel=1e-5)
+    assert stats.mean == pytest.approx(float(exact.mean()), rel=1e-6)

