@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
 from rich.console import Console
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from linearcli import inspect_model
 from linearcli.records import LINEAR, MODULE
@@ -415,3 +417,64 @@ def test_which_models_are_watched(make: Callable[[], nn.Module], watched: bool) 
     from linearcli.trace.ops import needs_watching
 
     assert needs_watching(make().named_modules()) is watched
+
+
+def test_a_compiled_model_is_traced_eagerly_and_quietly() -> None:
+    # Compiling linearcli's hooks and watching would take seconds and warn (an error
+    # here, where warnings fail the test); the pass runs the model eagerly instead.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's imports for compiling
+        model = torch.compile(nn.Sequential(nn.Embedding(10, 8), nn.Linear(8, 4)))
+    report = inspect_model(model, torch.randint(0, 10, (2, 5)))
+    assert [(layer.name, layer.calls, layer.output_shape) for layer in report.layers] == [
+        ("_orig_mod.1", 1, (2, 5, 4))
+    ]
+    assert not report.diagnostics
+
+
+class CountingMode(TorchDispatchMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def __torch_dispatch__(
+        self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
+    ) -> Any:
+        self.seen.append(func.overloadpacket.__name__)
+        return func(*args, **(kwargs or {}))
+
+
+class OwnMode(nn.Module):
+    """A model that runs part of its forward under a dispatch mode of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)  # a matrix outside nn.Linear: the pass is watched
+        self.fc = nn.Linear(4, 2)
+        self.mode = CountingMode()
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        with self.mode:
+            return self.fc(self.embed(ids))
+
+
+def test_a_models_own_dispatch_mode_keeps_working_under_the_trace() -> None:
+    model = OwnMode()
+    recorded = trace(model, (torch.randint(0, 10, (2, 3)),))
+    # The Linear ran under the model's mode, which saw its matrix multiply; linearcli
+    # did not pop the model's mode to quiet itself inside the Linear.
+    assert "addmm" in model.mode.seen or "mm" in model.mode.seen
+    assert [(r.name, len(r.calls)) for r in recorded.linears] == [("fc", 1)]
+    assert recorded.failure is None
+
+
+def test_adapters_on_a_base_that_is_no_row_keep_their_own_rows() -> None:
+    # A base layer that is no linear map: A and B are not hidden with it.
+    wrapper = LoraLinear(nn.Linear(4, 4), rank=2)
+    wrapper.base_layer = nn.Identity()  # type: ignore[assignment]
+    recorded = trace(nn.Sequential(wrapper), (torch.randn(3, 4),))
+    assert [(r.name, len(r.calls)) for r in recorded.linears] == [
+        ("0.lora_A.default", 1),
+        ("0.lora_B.default", 1),
+    ]
+    assert recorded.failure is None

@@ -91,7 +91,13 @@ def _run(
 ) -> tuple[ops.WeightUses, Any, ForwardFailure | None]:
     uses = ops.WeightUses(maps.watched(recorder.named) if watching else (), recorder.names)
     quiet = ops.quiet_modules(m for _, m in recorder.named) if watching else []
-    with undone_afterwards(model), uses.quiet_inside(quiet) if watching else nullcontext():
+    # A torch.compile-d model runs eagerly: the same shapes, and no compiling of
+    # linearcli's own hooks (which takes seconds, warns, and breaks graphs).
+    with (
+        undone_afterwards(model),
+        torch.compiler.set_stance("force_eager"),
+        uses.quiet_inside(quiet) if watching else nullcontext(),
+    ):
         output, failure = recorder.run(model, inputs, training=mode == "train")
     return uses, output, failure
 

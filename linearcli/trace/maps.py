@@ -90,8 +90,8 @@ def map_rows(named: Sequence[tuple[str, nn.Module]], used: dict[int, Use]) -> li
 def _with_adapters(rows: list[MapRow], named: Sequence[tuple[str, nn.Module]]) -> list[MapRow]:
     """A LoRA wrapper's base layer's row renamed after the wrapper and given its adapters;
     the adapters' own Linears are no rows (B starts at zero by design: no finding)."""
-    wrappers: dict[int, tuple[str, tuple[Adapter, ...]]] = {}
-    parts: set[int] = set()
+    wrappers: dict[int, tuple[str, tuple[Adapter, ...], set[int]]] = {}
+    owners = {id(row.owner) for row in rows}
     for name, module in named:
         children = dict(module.named_children())
         base, a, b = children.get("base_layer"), children.get("lora_A"), children.get("lora_B")
@@ -102,11 +102,13 @@ def _with_adapters(rows: list[MapRow], named: Sequence[tuple[str, nn.Module]]) -
             for key, down, up in ((key, a[key], b[key]) for key in a if key in b)
             if isinstance(down, nn.Linear) and isinstance(up, nn.Linear) and _sized(down, up)
         ]
-        wrappers[id(base)] = (name, tuple(_adapter(*pair) for pair in linear))
-        parts |= {id(m) for _, down, up in linear for m in (down, up)}
+        if id(base) in owners:  # else A and B keep rows of their own: nothing is hidden
+            parts = {id(m) for _, down, up in linear for m in (down, up)}
+            wrappers[id(base)] = (name, tuple(_adapter(*pair) for pair in linear), parts)
+    folded = {part for _, _, parts in wrappers.values() for part in parts}
     found = []
     for row in rows:
-        if id(row.owner) in parts:
+        if id(row.owner) in folded:
             continue
         wrapper = wrappers.get(id(row.owner))
         found.append(row if wrapper is None else replace(row, name=wrapper[0], adapters=wrapper[1]))

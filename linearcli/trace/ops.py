@@ -32,7 +32,7 @@ from typing import Any, TypeGuard
 import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode
 
 from linearcli.records import ROOT_NAME
 
@@ -84,6 +84,7 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         self.derived: dict[int, tuple[weakref.ref[torch.Tensor], int, bool]] = {}
         self.used: dict[int, Use] = {}
         self._quieted = 0  # depth of quiet modules' forwards now running
+        self._quieting: list[bool] = []  # per quiet module running: whether it quieted
 
     def __torch_dispatch__(
         self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
@@ -154,18 +155,25 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
                 try:
                     yield self
                 finally:
-                    while self._quieted:  # a forward that neither returned nor raised
+                    while self._quieting:  # a forward that neither returned nor raised
                         self._resume()
         finally:
             for handle in handles:
                 handle.remove()
 
     def _quiet(self, *_: Any) -> None:
-        if not self._quieted:
-            self.__exit__(None, None, None)  # type: ignore[no-untyped-call]
-        self._quieted += 1
+        # Only this mode, on top, is popped: a mode the model pushed itself stays, and
+        # this one keeps watching under it (its cost, nothing worse).
+        quiets = bool(self._quieted) or _get_current_dispatch_mode() is self
+        self._quieting.append(quiets)
+        if quiets:
+            if not self._quieted:
+                self.__exit__(None, None, None)  # type: ignore[no-untyped-call]
+            self._quieted += 1
 
     def _resume(self, *_: Any) -> None:
+        if not (self._quieting and self._quieting.pop()):
+            return
         self._quieted -= 1
         if not self._quieted:
             self.__enter__()  # type: ignore[no-untyped-call]
