@@ -139,6 +139,7 @@ def _layer_report(
         stored_shape=record.stored_shape,
         tied_to=record.tied_to,
         adapters=record.adapters,
+        uses=record.uses,
         weight_layout="(in, out)" if record.stored_in_out else "(out, in)",
         kind=record.kind,
         bias_shape=record.bias_shape,

@@ -57,6 +57,17 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class MapUse:
+    """One operation that applied a row's weight as a matrix, seen by the op watcher."""
+
+    by: str  # the module whose forward made it
+    op: str  # the aten operation: addmm, mm, bmm, linear, _native_multi_head_attention...
+    input_shape: Shape | None  # the other operand: what the matrix was applied to
+    output_shape: Shape | None
+    source: str | None  # file:line of the code outside torch that called it
+
+
+@dataclass(frozen=True)
 class Adapter:
     """A LoRA adapter on a row's layer: y = base(x) + B(A(x)) * scaling."""
 
@@ -87,6 +98,7 @@ class LinearRecord:
     stored_in_out: bool = False  # each matrix kept (in, out), applied from the right: x @ W
     owner: str | None = None  # the module holding the weight, where the row is named otherwise
     adapters: tuple[Adapter, ...] = ()  # LoRA: the row is the wrapper, its base layer's map
+    uses: tuple[MapUse, ...] = ()  # applications the op watcher saw (not a module's own call)
 
     @property
     def module(self) -> str:

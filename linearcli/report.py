@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from linearcli.records import Adapter, Stats
+from linearcli.records import Adapter, MapUse, Stats
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -106,6 +106,7 @@ class LayerReport:
     tied_to: tuple[str, ...] = ()  # other modules holding the same weight (tied embeddings)
     weight_layout: str = "(out, in)"  # each matrix as kept: as nn.Linear, or "(in, out)"
     adapters: tuple[Adapter, ...] = ()  # LoRA adapters on this layer (peft)
+    uses: tuple[MapUse, ...] = ()  # operations that applied the weight, seen by the op watcher
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +143,16 @@ class LayerReport:
                     "params": a.params,
                 }
                 for a in self.adapters
+            ],
+            "uses": [
+                {
+                    "by": use.by,
+                    "op": use.op,
+                    "input_shape": _list(use.input_shape),
+                    "output_shape": _list(use.output_shape),
+                    "source": use.source,
+                }
+                for use in self.uses
             ],
         }
 

@@ -3,6 +3,7 @@ kept, counts, and no false findings (issue 13)."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import warnings
 from collections.abc import Callable
@@ -478,3 +479,48 @@ def test_adapters_on_a_base_that_is_no_row_keep_their_own_rows() -> None:
         ("0.lora_B.default", 1),
     ]
     assert recorded.failure is None
+
+
+def line_of(function: Callable[..., object], text: str) -> str:
+    """``tests/test_linear_maps.py:N``: the line of ``function`` holding ``text``."""
+    lines, first = inspect.getsourcelines(function)
+    number = first + next(i for i, line in enumerate(lines) if text in line)
+    return f"tests/test_linear_maps.py:{number}"
+
+
+def test_each_use_of_a_matrix_says_who_where_and_on_what(in_repo: object) -> None:
+    torch.manual_seed(0)
+    tied = inspect_model(FunctionalTiedHead(), torch.randint(0, 50, (2, 5))).layers[0]
+    assert tied.to_dict()["uses"] == [
+        {
+            "by": "(model)",
+            "op": "mm",  # F.linear without a bias on (2, 5, 8): flattened to 10 rows
+            "input_shape": [10, 8],
+            "output_shape": [10, 50],
+            "source": line_of(FunctionalTiedHead.forward, "functional.linear"),
+        }
+    ]
+    up, down, router = inspect_model(ExpertBank(), torch.randn(6, 8)).layers
+    assert [(u.by, u.op, u.input_shape, u.output_shape, u.source) for u in up.uses] == [
+        ("(model)", "bmm", (6, 1, 8), (6, 1, 16), line_of(ExpertBank.forward, "torch.bmm"))
+    ]
+    assert [(u.op, u.input_shape, u.output_shape) for u in down.uses] == [
+        ("bmm", (6, 1, 16), (6, 1, 8))  # the einsum, as torch runs it
+    ]
+    assert router.uses == ()  # a Linear's own calls are its calls, not uses
+
+
+def test_uses_are_capped_for_a_weight_applied_in_a_loop() -> None:
+    class Loop(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(5, 4)
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            h = self.embed(ids)
+            for _ in range(20):
+                h = torch.tanh(h @ self.embed.weight.t() @ self.embed.weight)
+            return h
+
+    (row,) = inspect_model(Loop(), torch.randint(0, 5, (2, 3))).layers
+    assert len(row.uses) == 8

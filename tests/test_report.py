@@ -92,6 +92,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "weight_layout": "(out, in)",
             "tied_to": [],
             "adapters": [],
+            "uses": [],
         }
     ]
     assert data["totals"] == {

@@ -55,7 +55,13 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         for param in maps.own_parameters(module).values():
             holders[id(param)].append(name)
     records = tuple(
-        maps.record(row, recorder, (next(stats), next(stats)), holders[id(row.weight)])
+        maps.record(
+            row,
+            recorder,
+            (next(stats), next(stats)),
+            holders[id(row.weight)],
+            uses.sites.get(id(row.weight), ()),
+        )
         for row in rows
     )
     params = list(model.parameters())

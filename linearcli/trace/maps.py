@@ -43,6 +43,7 @@ from linearcli.records import (
     Adapter,
     LinearCall,
     LinearRecord,
+    MapUse,
     Stats,
 )
 from linearcli.trace.ops import Use, is_matrix
@@ -187,6 +188,7 @@ def record(
     seen: Seen,
     stats: tuple[Stats | None, Stats | None],
     holders: list[str],
+    uses: Sequence[MapUse] = (),
 ) -> LinearRecord:
     """The row as the trace reports it: sizes as applied, calls the hooks saw (or who
     applied it without one), parameters, values, the other modules holding its weight."""
@@ -225,6 +227,7 @@ def record(
         stored_in_out=transposed,
         owner=row.owner_name if row.owner_name != row.name else None,
         adapters=row.adapters,
+        uses=tuple(uses),
     )
 
 

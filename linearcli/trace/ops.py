@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeGuard
 
 import torch
@@ -34,7 +35,8 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode
 
-from linearcli.records import ROOT_NAME
+from linearcli.frames import display_path, is_user_code
+from linearcli.records import ROOT_NAME, MapUse
 
 aten = torch.ops.aten
 # Operations whose output is (a view or a copy of) their first argument, rearranged.
@@ -57,6 +59,8 @@ _FUSED = {aten._native_multi_head_attention, aten._transformer_encoder_layer_fwd
 # torch.nn's modules whose fast paths apply their Linears' weights without calling them.
 FUSED_MODULES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention, nn.TransformerEncoderLayer)
 
+
+_SITES = 8  # uses recorded per weight: a weight applied at every step of a loop says so once
 
 # Operations that may swap a matrix's last two axes (see _swaps).
 _SWAPPING = {aten.t, aten.mT, aten.numpy_T, aten.transpose, aten.permute}
@@ -83,6 +87,7 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         # id(view or copy) -> (weak reference, id of its weight, last two axes swapped)
         self.derived: dict[int, tuple[weakref.ref[torch.Tensor], int, bool]] = {}
         self.used: dict[int, Use] = {}
+        self.sites: dict[int, list[MapUse]] = {}  # every use, up to _SITES per weight
         self._quieted = 0  # depth of quiet modules' forwards now running
         self._quieting: list[bool] = []  # per quiet module running: whether it quieted
 
@@ -100,24 +105,40 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
                         self.derived[id(tensor)] = (weakref.ref(tensor), weight, swapped)
         elif packet in _APPLYING:
             left, right = _APPLYING[packet]
-            self._note(args, left, right=False)
-            self._note(args, right, right=True)
+            self._note(packet, args, out, left, other=right, right=False)
+            self._note(packet, args, out, right, other=left, right=True)
         elif packet in _FUSED:
             for place in range(len(args)):
-                self._note(args, place, right=False)
+                self._note(packet, args, out, place, other=0, right=False)
         return out
 
-    def _note(self, args: tuple[Any, ...], place: int | None, *, right: bool) -> None:
+    def _note(
+        self,
+        packet: Any,
+        args: tuple[Any, ...],
+        out: Any,
+        place: int | None,
+        *,
+        other: int | None,
+        right: bool,
+    ) -> None:
         if place is None or place >= len(args):
             return
         matrix = args[place]
         weight, swapped = self._weight_of(matrix)
-        if weight is None or weight in self.used or matrix.ndim < 2:
+        if weight is None or matrix.ndim < 2:
             return
-        rows, columns = int(matrix.shape[-2]), int(matrix.shape[-1])
-        in_features, out_features = (rows, columns) if right else (columns, rows)
-        use = Use(self._running_module(), in_features, out_features, right != swapped)
-        self.used[weight] = use
+        sites = self.sites.setdefault(weight, [])
+        if len(sites) >= _SITES:
+            return
+        module, line = self._caller()
+        x = args[other] if other is not None and other < len(args) else None
+        result = out[0] if isinstance(out, list | tuple) and out else out
+        sites.append(MapUse(module, packet.__name__, _shape_of(x), _shape_of(result), line))
+        if weight not in self.used:
+            rows, columns = int(matrix.shape[-2]), int(matrix.shape[-1])
+            in_features, out_features = (rows, columns) if right else (columns, rows)
+            self.used[weight] = Use(module, in_features, out_features, right != swapped)
 
     def _weight_of(self, value: Any) -> tuple[int | None, bool]:
         """The watched weight this tensor is, or was derived from, and whether its last
@@ -131,16 +152,21 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
             return None, False
         return known[1], known[2]
 
-    def _running_module(self) -> str:
-        """The innermost module of the model whose forward is on the stack."""
-        frame = sys._getframe(3)
+    def _caller(self) -> tuple[str, str | None]:
+        """The innermost module of the model whose forward is on the stack, and the line
+        of code outside torch that made the call (``file:line``)."""
+        frame: FrameType | None = sys._getframe(2)
+        line = None
         while frame is not None:
-            if frame.f_code.co_name == "forward":
+            code = frame.f_code
+            if line is None and is_user_code(code.co_filename):
+                line = f"{display_path(code.co_filename)}:{frame.f_lineno}"
+            if code.co_name == "forward":
                 owner = frame.f_locals.get("self")
                 if owner is not None and id(owner) in self.modules:
-                    return self.modules[id(owner)]
-            frame = frame.f_back  # type: ignore[assignment]
-        return ROOT_NAME
+                    return self.modules[id(owner)], line
+            frame = frame.f_back
+        return ROOT_NAME, line
 
     @contextmanager
     def quiet_inside(self, modules: Iterable[nn.Module]) -> Iterator[WeightUses]:
@@ -177,6 +203,10 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         self._quieted -= 1
         if not self._quieted:
             self.__enter__()  # type: ignore[no-untyped-call]
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
 
 
 def _swaps(packet: Any, args: tuple[Any, ...]) -> bool:
