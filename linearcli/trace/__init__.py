@@ -8,8 +8,9 @@ The pass has two levels of watching, removed when it ends whatever happens:
   layers): which matrix each linear-map operation applied, from which module's forward.
 
 Then ``maps.py`` decides the rows (every nn.Linear, Conv1D-style modules, packed
-attention, expert banks, tied heads, quantized and LoRA layers), ``stats.py`` reads each
-weight's values, and ``outputs.py`` every tensor the model returned.
+attention, expert banks, tied heads, quantized and LoRA layers), ``rows.py`` fills each
+in, ``stats.py`` reads each weight's values, and ``outputs.py`` every tensor the model
+returned.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from linearcli.trace import maps, ops
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
 from linearcli.trace.maps import features, numel
 from linearcli.trace.outputs import first_tensor, named_tensors, shape
+from linearcli.trace.rows import record
 from linearcli.trace.stats import weight_stats
 
 __all__ = ["MODEL_INPUT", "features", "printable", "trace"]
@@ -55,7 +57,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         for param in maps.own_parameters(module).values():
             holders[id(param)].append(name)
     records = tuple(
-        maps.record(
+        record(
             row,
             recorder,
             (next(stats), next(stats)),
