@@ -99,14 +99,13 @@ class LinearRecord:
     owner: str | None = None  # the module holding the weight, where the row is named otherwise
     adapters: tuple[Adapter, ...] = ()  # LoRA: the row is the wrapper, its base layer's map
     uses: tuple[MapUse, ...] = ()  # applications the op watcher saw (not a module's own call)
+    # The other modules holding the same weight tensor: an LM head tied to the embedding.
+    tied_to: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
         """The module whose line the row has: ``self_attn`` for ``self_attn.in_proj``."""
         return self.owner if self.owner is not None else self.name
-
-    # The other modules holding the same weight tensor: an LM head tied to the embedding.
-    tied_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from linearcli.escape import visible
-from linearcli.records import Stats
+from linearcli.records import EXPERTS, PACKED, Stats
 from linearcli.render.columns import COLUMNS as COLUMNS  # re-exported: the default headers
 from linearcli.render.columns import KNOWN_COLUMNS, resolve_columns
 from linearcli.render.columns import NUMERIC as NUMERIC
@@ -59,9 +59,9 @@ def layer_facts(layer: LayerReport, name: str | None = None) -> dict[str, str]:
     """Every column's cell for one Linear, by column name."""
     name = visible(layer.name) if name is None else name
     notes = [visible(layer.type)] if layer.type not in _PLAIN_LINEAR_TYPES else []
-    if layer.kind == "packed":
+    if layer.kind == PACKED:
         notes = ["packed qkv"]  # of nn.MultiheadAttention: the row is its in_proj
-    elif layer.kind == "experts" and layer.stored_shape:
+    elif layer.kind == EXPERTS and layer.stored_shape:
         notes.append(f"{layer.stored_shape[0]:,} experts")
     if layer.adapters:
         ranks = ", ".join(str(a.rank) for a in layer.adapters)
@@ -116,7 +116,7 @@ def row_facts(row: Row, name: str) -> dict[str, str]:
 
 def _map_label(layer: LayerReport) -> str:
     """What the totals line counts a row as: ``Linear``, ``Conv1D``, ``packed qkv``."""
-    if layer.kind == "packed":
+    if layer.kind == PACKED:
         return "packed qkv"
     return "Linear" if layer.type in _PLAIN_LINEAR_TYPES else visible(layer.type)
 
@@ -213,7 +213,7 @@ def _output(report: Report) -> str:
     return "outputs " + ", ".join(shown) + (f", {more} more" if more > 0 else "")
 
 
-def mult_adds_line(count: int, noun: str = "nn.Linear layers") -> str:
+def mult_adds_line(count: int, noun: str = LINEAR_LAYERS) -> str:
     """``609.8 K mult-adds in Linear layers (609,792)``: decimal units, as torchinfo's."""
     where = "Linear layers" if noun == LINEAR_LAYERS else noun
     exact = f"{count:,} mult-adds in {where}"

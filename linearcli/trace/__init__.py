@@ -71,7 +71,6 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
     linear: dict[int, torch.Tensor] = {
         id(p): p for _, m in recorder.linears for p in m.parameters()
     }
-    linear_ids = set(linear)
     # Every row's tensors, each once: parameters, and a quantized Linear's packed values.
     map_tensors = linear | {
         id(p): p for row in rows for p in (row.weight, row.bias) if p is not None
@@ -84,7 +83,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         failure=failure,
         params=sum(n for _, n in sized),
         trainable_params=sum(n for p, n in sized if p.requires_grad),
-        linear_params=sum(n for p, n in sized if id(p) in linear_ids),
+        linear_params=sum(numel(p) for p in linear.values()),
         linear_map_params=sum(numel(p) for p in map_tensors.values()),
         param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
         device=str(_device(params, inputs)),

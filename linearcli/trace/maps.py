@@ -1,6 +1,6 @@
-"""Which parameters are linear maps, and the row each one gets.
+"""Which parameters are linear maps.
 
-The trace watched which matrices the pass applied (weight_uses.py). A row is made for:
+The trace watched which matrices the pass applied (ops.py). A row is made for:
 
 - every nn.Linear, called or not (``Linear``);
 - a matrix of another module applied by that module's own forward (``module``):
@@ -17,7 +17,8 @@ The trace watched which matrices the pass applied (weight_uses.py). A row is mad
 A LoRA layer (peft's: a module with a ``base_layer`` and ``lora_A``/``lora_B`` dicts of
 Linears) is one row, named after the wrapper: its base layer's map, with its adapters.
 
-Pure bookkeeping over modules and parameters: what the pass saw is weight_uses'.
+Pure bookkeeping over modules and parameters: what the pass saw is ops.py's; what each
+row then says, rows.py's.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class MapRow:
     bias: torch.Tensor | None
     use: Use | None  # the weight's first use as a matrix; None: never applied
     adapters: tuple[Adapter, ...] = ()
+    type_name: str | None = None  # where the class's name is not the whole story
 
 
 def watched(named: Sequence[tuple[str, nn.Module]]) -> list[torch.Tensor]:
@@ -73,8 +75,10 @@ def map_rows(named: Sequence[tuple[str, nn.Module]], used: dict[int, Use]) -> li
             rows.append(MapRow(name, LINEAR, module, name, module.weight, module.bias, use))
             continue
         if is_quantized_linear(module):
-            weight, bias, _ = quantized_values(module)
-            rows.append(MapRow(name, QUANTIZED, module, name, weight, bias, None))
+            weight, bias, packed = quantized_values(module)
+            named_as: Any = module._get_name
+            type_name = f"{named_as()} ({packed})"  # DynamicQuantizedLinear (qint8)
+            rows.append(MapRow(name, QUANTIZED, module, name, weight, bias, None, (), type_name))
             continue
         for param_name, param in own_parameters(module).items():
             if param is None or id(param) in seen or id(param) not in used or not is_matrix(param):
@@ -131,10 +135,17 @@ def _row(owner: str, module: nn.Module, param_name: str, weight: torch.Tensor, u
     if weight.ndim >= 3:
         return MapRow(name, EXPERTS, module, owner, weight, None, use)
     bias = params.get("bias") if param_name == "weight" else None
-    if bias is not None and bias.shape != (use.out_features,):
+    if bias is not None and bias.shape != (applied_sizes(weight, use)[1],):
         bias = None
     kind = MODULE if use.module == owner else FUNCTIONAL
     return MapRow(name, kind, module, owner, weight, bias, use)
+
+
+def applied_sizes(weight: torch.Tensor, use: Use) -> tuple[int, int]:
+    """(in_features, out_features) of each matrix of ``weight``, from the side it was
+    applied from: kept (out, in) as nn.Linear keeps it, or (in, out)."""
+    rows, columns = int(weight.shape[-2]), int(weight.shape[-1])
+    return (rows, columns) if use.stored_in_out else (columns, rows)
 
 
 def is_quantized_linear(module: nn.Module) -> bool:

@@ -68,12 +68,10 @@ _SWAPPING = {aten.t, aten.mT, aten.numpy_T, aten.transpose, aten.permute}
 
 @dataclass(frozen=True)
 class Use:
-    """A weight's first use as a matrix: which module's forward, in -> out as applied,
-    and whether the weight is kept (in, out), as transformers' Conv1D keeps it."""
+    """A weight's first use as a matrix: which module's forward, and whether the weight is
+    kept (in, out), applied from the right (``x @ W``), as transformers' Conv1D keeps it."""
 
     module: str
-    in_features: int
-    out_features: int
     stored_in_out: bool = False
 
 
@@ -136,9 +134,7 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         result = out[0] if isinstance(out, list | tuple) and out else out
         sites.append(MapUse(module, packet.__name__, _shape_of(x), _shape_of(result), line))
         if weight not in self.used:
-            rows, columns = int(matrix.shape[-2]), int(matrix.shape[-1])
-            in_features, out_features = (rows, columns) if right else (columns, rows)
-            self.used[weight] = Use(module, in_features, out_features, right != swapped)
+            self.used[weight] = Use(module, right != swapped)
 
     def _weight_of(self, value: Any) -> tuple[int | None, bool]:
         """The watched weight this tensor is, or was derived from, and whether its last

@@ -4,7 +4,7 @@ saw (or who applied it without one), parameters, values, the modules sharing it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from linearcli.records import (
     MapUse,
     Stats,
 )
-from linearcli.trace.maps import MapRow, features, is_quantized_linear, numel, quantized_values
+from linearcli.trace.maps import MapRow, applied_sizes, features, numel
 
 
 class Seen(Protocol):
@@ -43,9 +43,7 @@ def record(
     """The row as the trace reports it: sizes as applied, calls the hooks saw (or who
     applied it without one), parameters, values, the other modules holding its weight."""
     module, use = row.owner, row.use
-    type_name = seen.type_names.get(id(module))
-    if type_name is None or row.kind == QUANTIZED:
-        type_name = _type_name(module)
+    type_name = row.type_name or seen.type_names.get(id(module)) or _type_name(module)
     in_features, out_features = _sizes(row)
     calls: list[LinearCall] = []
     used_by = None
@@ -92,8 +90,7 @@ def _sizes(row: MapRow) -> tuple[int, int]:
         embed = int(row.weight.shape[-1])
         return embed, int(row.weight.shape[0])
     assert row.use is not None  # every row but a Linear's comes from a use
-    rows, columns = int(row.weight.shape[-2]), int(row.weight.shape[-1])
-    return (rows, columns) if row.use.stored_in_out else (columns, rows)
+    return applied_sizes(row.weight, row.use)
 
 
 def _type_name(module: nn.Module) -> str:
@@ -101,7 +98,4 @@ def _type_name(module: nn.Module) -> str:
     original = getattr(module, "original_name", None)
     if isinstance(module, torch.jit.ScriptModule) and isinstance(original, str):
         return f"{original} (TorchScript)"
-    if is_quantized_linear(module):
-        name: Any = module._get_name
-        return f"{name()} ({quantized_values(module)[2]})"
     return type(module).__name__
