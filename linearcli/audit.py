@@ -1,7 +1,8 @@
 """Init audit: what a Linear's weight and bias should look like, and what they do.
 
 Pure functions: the formulas of torch.nn.init's documentation, applied to a layer's
-fan-in and fan-out, next to the values the trace observed.
+fan-in and fan-out, next to the values the trace observed; where the spec names no
+scheme, the one the values look like (recognise.py).
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from linearcli.recognise import DEFAULT, recognise
 from linearcli.records import LINEAR, LinearRecord, Stats
 from linearcli.report import InitAudit, ParamInit
 from linearcli.spec import InitScheme, LayerInit
 
-DEFAULT = "default"  # PyTorch's own: U(-1/sqrt(in_features), +1/sqrt(in_features))
-CUSTOM = "custom"  # outside anything the default could have produced
-_TOLERANCE = 1e-6
+CUSTOM = "custom"  # values that no scheme linearcli knows would have drawn
 
 
 def audit(record: LinearRecord, init: LayerInit | None) -> InitAudit:
-    """A module other than nn.Linear (transformers' Conv1D) initialises its weight its own
-    way: PyTorch's Linear default says nothing about it, so it is ``custom``, with no
-    expectation, unless the spec names a scheme."""
+    """The spec's scheme where it names one; otherwise the scheme the values look like
+    (``recognise``), PyTorch's Linear default among them. A module other than nn.Linear
+    (transformers' Conv1D) has no default of PyTorch's: its values are named, or
+    ``custom``."""
     fan_in, fan_out = record.in_features, record.out_features
     own = record.kind != LINEAR
     weight = _param(record.weight_stats, init.weight if init else None, fan_in, fan_out, own=own)
@@ -44,29 +45,17 @@ def _param(
     own: bool = False,
 ) -> ParamInit:
     if scheme is not None:
-        name = scheme.describe()
         bound, std = expected(scheme.name, scheme.kwargs, fan_in, fan_out)
-    elif own:
-        name, bound, std = CUSTOM, None, None
-    else:
-        bound, std = _default(fan_in)
-        name = DEFAULT
-        if stats is not None and bound is not None and not _could_be_default(stats, bound):
-            name, bound, std = CUSTOM, None, None
-    return ParamInit(scheme=name, expected_bound=bound, expected_std=std, observed=stats)
-
-
-def _could_be_default(stats: Stats, bound: float) -> bool:
-    """Inside the default's bound, and not all one value (a uniform draw never is)."""
-    inside = max(abs(stats.min), abs(stats.max)) <= bound * (1 + _TOLERANCE)
-    return inside and (stats.count == 1 or stats.min != stats.max)
-
-
-def _default(fan_in: int) -> tuple[float | None, float | None]:
-    if fan_in <= 0:
-        return None, None
-    bound = 1 / math.sqrt(fan_in)
-    return bound, bound / math.sqrt(3)
+        return ParamInit(scheme.describe(), bound, std, stats, declared=True)
+    if stats is None:  # on meta: what the default implies, nothing observed
+        if own or fan_in <= 0:
+            return ParamInit(CUSTOM, None, None, None)
+        bound = 1 / math.sqrt(fan_in)
+        return ParamInit(DEFAULT, bound, bound / math.sqrt(3), None)
+    found = recognise(stats, fan_in, fan_out, linear=not own, bias=bias)
+    if found is None:
+        return ParamInit(CUSTOM, None, None, stats)
+    return ParamInit(found.scheme, found.bound, found.std, stats)
 
 
 def expected(

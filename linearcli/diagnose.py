@@ -9,12 +9,11 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.records import LINEAR, ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
 from linearcli.report import Diagnostic, InitAudit, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-OUTLIER_RATIO = 3.0  # std more than 3x, or less than 1/3, of what the scheme implies
-OUTLIER_MIN_VALUES = 16
 AFTER_RECOVERY = " (found after linearcli replaced an earlier layer's wrong input to keep going)"
 
 
@@ -22,17 +21,18 @@ def diagnose(
     trace: Trace, sources: Mapping[str, str], audits: Mapping[str, InitAudit] | None = None
 ) -> tuple[Diagnostic, ...]:
     findings: list[Diagnostic] = []
+    readers = readers_of(trace)
     for record in trace.linears:
         # Another module's call is not checked here: its input is whatever its forward
         # takes (it may flatten or reshape first), and the matrix it applied fit.
         checked = record.calls if record.kind == LINEAR else ()
         for finding in _unique(_check_call(record, call) for call in checked):
             findings.append(_at(finding, sources.get(record.module)))
-        broken = _check_values(record)
+        broken = check_values(record)
         if broken is not None:
             findings.append(_at(broken, sources.get(record.module)))
         elif audits and record.name in audits:
-            for finding in _check_init(record, audits[record.name]):
+            for finding in check_init(record, audits[record.name], readers.get(record.name, [])):
                 findings.append(_at(finding, sources.get(record.module)))
         if not record.calls and record.used_by is None:
             findings.append(_at(_not_called(record, trace), sources.get(record.module)))
@@ -66,7 +66,7 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
     flattens_to_fit = spatial and flat == record.in_features
     suffix = AFTER_RECOVERY if call.after_recovery else ""
     source = call.producer.describe() if call.producer else "an unknown producer"
-    layer = _layer(record)
+    layer = layer_words(record)
     product = f"{'*'.join(map(str, shape[1:]))} = {flat}"
     flatten = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}"
     flatten_and_resize = (
@@ -108,60 +108,6 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
     return None
 
 
-def _check_values(record: LinearRecord) -> Diagnostic | None:
-    """NaN or inf in a weight or bias: the init audit has nothing to say about such values."""
-    broken = [
-        f"{stats.non_finite:,} of the {stats.count:,} {part} values"
-        for part, stats in (("weight", record.weight_stats), ("bias", record.bias_stats))
-        if stats is not None and stats.non_finite
-    ]
-    if not broken:
-        return None
-    layer = _layer(record)
-    verb = "is" if len(broken) == 1 and broken[0].startswith("1 of") else "are"
-    return Diagnostic(
-        "error",
-        "non-finite-weights",
-        record.name,
-        f"{' and '.join(broken)} of {layer} {verb} NaN or infinite: every output unit that "
-        "reads one is NaN or infinite, whatever the input, and so is the loss",
-        "find where they came from (a checkpoint, an init that divides by zero, a training "
-        "step that diverged) and give the layer finite values, e.g. its reset_parameters()",
-    )
-
-
-def _check_init(record: LinearRecord, init: InitAudit) -> Iterator[Diagnostic]:
-    layer = _layer(record)
-    weight = init.weight.observed
-    if weight is not None and record.out_features > 1 and weight.min == weight.max:
-        yield Diagnostic(
-            "warning",
-            "symmetric-init",
-            record.name,
-            f"every weight of {layer} is {weight.min:.4g}: its {record.out_features} output "
-            "units start identical, get identical gradients and so stay identical",
-            "give the weight a random init (PyTorch's default, xavier_uniform_ or "
-            "kaiming_uniform_); a constant suits a bias, not a weight",
-        )
-        return
-    for part, param in (("weight", init.weight), ("bias", init.bias)):
-        observed = param.observed if param else None
-        if param is None or observed is None or not param.expected_std:
-            continue
-        if observed.count < OUTLIER_MIN_VALUES:
-            continue  # too few values for their spread to mean anything
-        ratio = observed.std / param.expected_std
-        if ratio > OUTLIER_RATIO or ratio < 1 / OUTLIER_RATIO:
-            yield Diagnostic(
-                "info",
-                "init-outlier",
-                record.name,
-                f"the {part} of {layer} has std {observed.std:.4g}, {ratio:.3g}x the "
-                f"{param.expected_std:.4g} that {param.scheme} implies",
-                "check that the values you load or the scheme's arguments are the ones you mean",
-            )
-
-
 def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
     if trace.failure is not None:
         # Not dead code: the failure stopped the pass before this layer's turn.
@@ -169,7 +115,7 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
             f"{record.name} did not run: the forward pass stopped in {_where(trace.failure)} first"
         )
         return Diagnostic("info", "not-called", record.name, message)
-    message = f"{_layer(record)} is never called by the forward pass"
+    message = f"{layer_words(record)} is never called by the forward pass"
     fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
     return Diagnostic("warning", "not-called", record.name, message, fix)
 
@@ -189,12 +135,6 @@ def _unique(findings: Iterator[Diagnostic | None]) -> Iterator[Diagnostic]:
 
 def _at(finding: Diagnostic, source: str | None) -> Diagnostic:
     return replace(finding, source=source)
-
-
-def _layer(record: LinearRecord) -> str:
-    """``fc (Linear 784->256)``; another module by its type: ``c_attn (Conv1D 768->2304)``."""
-    kind = "Linear" if record.kind == LINEAR else record.type_name
-    return f"{record.name} ({kind} {record.in_features}->{record.out_features})"
 
 
 def _linear_call(in_features: int, out_features: int) -> str:

@@ -48,15 +48,19 @@ class Diagnostic:
 class ParamInit:
     """One parameter's init: the scheme, what it implies, and what was observed."""
 
-    scheme: str  # "default", a torch.nn.init scheme from the spec, or "custom"
+    # The spec's torch.nn.init scheme; else the one the values look like ("default",
+    # "normal_(std=0.02)", "zeros_"...), or "custom" where none fits.
+    scheme: str
     expected_bound: float | None
     expected_std: float | None
     observed: Stats | None  # None on the meta device
+    declared: bool = False  # the scheme is the spec's init:, not read from the values
 
     def to_dict(self) -> dict[str, Any]:
         observed = self.observed
         return {
             "scheme": self.scheme,
+            "declared": self.declared,
             "expected_bound": self.expected_bound,
             "expected_std": self.expected_std,
             "min": _number(observed.min) if observed else None,

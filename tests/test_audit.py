@@ -90,17 +90,24 @@ def record(weight: Stats | None, bias: Stats | None, in_features: int = 100) -> 
 
 
 def test_default_custom_and_spec_schemes() -> None:
-    inside = Stats(-0.099, 0.099, 0.0, 0.057, 1000)
+    inside = Stats(-0.0999, 0.0998, 0.0, 0.0577, 1000)
     outside = Stats(-0.5, 0.5, 0.0, 0.29, 1000)
     zeros = Stats(0.0, 0.0, 0.0, 0.0, 10)
     result = audit(record(inside, zeros), None)
     assert (result.weight.scheme, result.weight.expected_bound) == (DEFAULT, pytest.approx(0.1))
     assert result.weight.expected_std == pytest.approx(0.1 / math.sqrt(3))
-    assert (
-        result.bias is not None and result.bias.scheme == CUSTOM
-    )  # a uniform draw is never all zeros
-    assert (result.bias.expected_bound, result.bias.expected_std) == (None, None)
-    assert audit(record(outside, None), None).weight.scheme == CUSTOM
+    # a uniform draw is never all zeros: the bias was zeroed
+    assert result.bias is not None and result.bias.scheme == "zeros_"
+    assert (result.bias.expected_bound, result.bias.expected_std, result.bias.declared) == (
+        0.0,
+        0.0,
+        False,
+    )
+    assert audit(record(outside, None), None).weight.scheme == "uniform_(a=-0.5, b=0.5)"
+    heavy_tailed = Stats(-0.9, 0.9, 0.0, 0.05, 1000)  # 18 deviations out: no scheme draws that
+    assert audit(record(heavy_tailed, None), None).weight.scheme == CUSTOM
+    narrow = Stats(-0.0499, 0.05, 0.0, 0.0289, 1000)  # inside the default's bound, not it
+    assert audit(record(narrow, None), None).weight.scheme == "uniform_(a=-0.05, b=0.05)"
     spec = LayerInit(weight=InitScheme("normal_", {"std": 0.02}), bias=InitScheme("zeros_"))
     result = audit(record(outside, zeros), spec)
     assert (result.weight.scheme, result.weight.expected_std) == ("normal_(std=0.02)", 0.02)

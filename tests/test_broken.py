@@ -64,7 +64,7 @@ BROKEN: dict[str, list[Expected]] = {
         Expected("info", "not-called", "fc", 15, None),
     ],
     "constant_init.yaml": [
-        Expected("warning", "symmetric-init", "hidden", 6, "random init"),
+        Expected("warning", "symmetric-init", "hidden", 7, "random init"),
     ],
     "nan_weights.py": [
         Expected("error", "non-finite-weights", "head", 14, "reset_parameters()"),

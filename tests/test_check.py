@@ -35,7 +35,7 @@ def test_done_when_every_finding_with_file_and_line_exit_1(cli: Cli, in_repo: Pa
     assert [line.split(": ", 1)[0] for line in findings] == [
         "specs/gpt3.yaml",  # info[meta-fallback]: 175 billion parameters, inspected on meta
         "specs/broken/cnn_no_flatten.yaml:8",
-        "specs/broken/constant_init.yaml:6",
+        "specs/broken/constant_init.yaml:7",
         "specs/broken/conv1d_to_linear.yaml:8",
         "specs/broken/conv_channels.yaml:6",
         "specs/broken/conv_channels.yaml:8",

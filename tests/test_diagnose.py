@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from linearcli.audit import audit
 from linearcli.diagnose import AFTER_RECOVERY, diagnose
 from linearcli.records import ForwardFailure, LinearCall, LinearRecord, Producer, Stats, Trace
 from linearcli.report import Diagnostic, InitAudit, ParamInit
@@ -257,46 +258,124 @@ def test_errors_come_before_warnings() -> None:
 
 
 def audited(
-    weight: Stats, out_features: int = 4, expected_std: float | None = 0.1
+    weight: Stats,
+    out_features: int = 4,
+    expected_std: float | None = 0.1,
+    *,
+    declared: bool = True,
+    in_features: int = 8,
 ) -> tuple[Diagnostic, ...]:
     from linearcli.report import InitAudit, ParamInit
 
-    row = record("fc", RAN, 8, out_features)
-    init = InitAudit(ParamInit("default", 0.17, expected_std, weight), None)
+    call = LinearCall((2, in_features), (2, out_features), INPUT)
+    row = record("fc", (call,), in_features, out_features)
+    init = InitAudit(ParamInit("normal_(std=0.1)", 0.17, expected_std, weight, declared), None)
     return diagnose(make_trace(row), {"fc": "m.yaml:3"}, {"fc": init})
 
 
-def test_symmetric_init_is_a_warning_with_the_value() -> None:
-    (finding,) = audited(Stats(0.5, 0.5, 0.5, 0.0, 32), expected_std=0.0)
+HIDDEN_RAN = (LinearCall((2, 16), (2, 8), INPUT),)
+FED_BY_HIDDEN = (LinearCall((2, 8), (2, 1), Producer("hidden", "Linear", (16, 8))),)
+
+
+def constant(value: float, count: int) -> Stats:
+    return Stats(value, value, value, 0.0, count)
+
+
+def symmetric_findings(
+    hidden_bias: Stats | None, *reader_weights: Stats
+) -> list[tuple[str, str | None]]:
+    hidden = replace(
+        record("hidden", HIDDEN_RAN, 16, 8), weight_stats=constant(0.5, 128), bias_stats=hidden_bias
+    )
+    readers = [
+        replace(record(f"out{i}", FED_BY_HIDDEN, 8, 1), weight_stats=w)
+        for i, w in enumerate(reader_weights)
+    ]
+    audits = {r.name: audit(r, None) for r in (hidden, *readers)}
+    findings = diagnose(make_trace(hidden, *readers), {"hidden": "m.yaml:3"}, audits)
+    return [(f.code, f.layer) for f in findings]
+
+
+def test_symmetric_init_needs_every_reader_to_weigh_the_units_alike() -> None:
+    hidden = replace(
+        record("hidden", HIDDEN_RAN, 16, 8),
+        weight_stats=constant(0.5, 128),
+        bias_stats=constant(0, 8),
+    )
+    out = replace(record("out", FED_BY_HIDDEN, 8, 1), weight_stats=constant(0.5, 8))
+    audits = {
+        r.name: InitAudit(ParamInit("constant_(val=0.5)", 0.5, 0.0, r.weight_stats), None)
+        for r in (hidden, out)
+    }
+    (finding,) = diagnose(make_trace(hidden, out), {"hidden": "m.yaml:3"}, audits)
     assert (finding.severity, finding.code, finding.layer, finding.source) == (
         "warning",
         "symmetric-init",
-        "fc",
+        "hidden",
         "m.yaml:3",
     )
-    assert (
-        "every weight of fc (Linear 8->4) is 0.5: its 4 output units start identical"
-        in finding.message
+    assert finding.message == (
+        "every weight of hidden (Linear 16->8) is 0.5 and every bias 0, and out, which reads "
+        "its 8 outputs, weighs them all alike: they start identical, get identical gradients "
+        "and so stay identical"
     )
-    assert finding.fix is not None and "random init" in finding.fix
+    assert finding.fix is not None and finding.fix.startswith("give hidden's weight a random init")
+
+
+RANDOM = Stats(-0.3, 0.3, 0.0, 0.17, 8)
+
+
+@pytest.mark.parametrize(
+    ("bias", "readers", "flagged"),
+    [
+        pytest.param(constant(0.0, 8), (constant(0.1, 8),), True, id="constant-reader"),
+        pytest.param(None, (constant(0.1, 8), constant(0.0, 8)), True, id="no-bias-two-readers"),
+        pytest.param(constant(0.0, 8), (), False, id="last-layer-zero-head"),
+        pytest.param(constant(0.0, 8), (RANDOM,), False, id="random-reader-zero-residual"),
+        pytest.param(constant(0.0, 8), (constant(0.1, 8), RANDOM), False, id="one-random-reader"),
+        pytest.param(RANDOM, (constant(0.1, 8),), False, id="random-bias-tells-units-apart"),
+    ],
+)
+def test_symmetric_init_only_where_the_units_stay_alike(
+    bias: Stats | None, readers: tuple[Stats, ...], flagged: bool
+) -> None:
+    found = symmetric_findings(bias, *readers)
+    assert found == ([("symmetric-init", "hidden")] if flagged else [])
 
 
 def test_one_output_unit_cannot_be_symmetric() -> None:
-    assert audited(Stats(0.5, 0.5, 0.5, 0.0, 8), out_features=1, expected_std=0.0) == ()
+    assert audited(constant(0.5, 8), out_features=1, expected_std=0.0) == ()
 
 
 @pytest.mark.parametrize(
     ("std", "flagged"), [(0.1, False), (0.29, False), (0.31, True), (0.034, False), (0.03, True)]
 )
-def test_init_outlier_beyond_three_times(std: float, flagged: bool) -> None:
+def test_init_outlier_beyond_three_times_the_declared_scheme(std: float, flagged: bool) -> None:
     findings = audited(Stats(-0.17, 0.17, 0.0, std, 32))
     assert [f.code for f in findings] == (["init-outlier"] if flagged else [])
     if flagged:
         assert findings[0].severity == "info"
         assert (
             f"has std {std:.4g}" in findings[0].message
-            and "that default implies" in findings[0].message
+            and "that normal_(std=0.1) implies" in findings[0].message
         )
+
+
+def test_a_scheme_read_from_the_values_is_no_outlier() -> None:
+    assert audited(Stats(-0.17, 0.17, 0.0, 0.03, 32), declared=False) == ()
+
+
+@pytest.mark.parametrize(("std", "flagged"), [(1.0, True), (0.45, False), (0.05, False)])
+def test_init_outlier_where_no_usual_init_draws_that_spread(std: float, flagged: bool) -> None:
+    """std x sqrt(in_features) of 10 or more: N(0, 1) weights on 400 inputs multiply the
+    spread by 20 at every layer; 0.45 (9x) is Kaiming's upper reaches, not flagged."""
+    weight = Stats(-4 * std, 4 * std, 0.0, std, 4000)
+    findings = audited(weight, declared=False, in_features=400, expected_std=std)
+    assert [f.code for f in findings] == (["init-outlier"] if flagged else [])
+    if flagged:
+        (finding,) = findings
+        assert "multiplies its input's spread by about 20x" in finding.message
+        assert finding.fix is not None and "1/sqrt(400) = 0.05" in finding.fix
 
 
 def test_too_few_values_are_not_an_outlier() -> None:

@@ -84,7 +84,7 @@ def test_every_error_finding_is_a_failure(real_xml: ET.Element) -> None:
     # a warning does not fail its spec
     assert constant.find("failure") is None and constant.find("error") is None
     out = constant.findtext("system-out") or ""
-    assert out.startswith(f"{CONSTANT}:6: warning[symmetric-init] hidden: every weight of hidden")
+    assert out.startswith(f"{CONSTANT}:7: warning[symmetric-init] hidden: every weight of hidden")
     # a spec that could not be checked is an error, not a failure
     [error] = missing
     assert (error.tag, error.get("type")) == ("error", "spec-error")

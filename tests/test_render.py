@@ -60,7 +60,7 @@ def test_wide_layout_keeps_full_names_and_narrow_layout_nests_them(golden: Golde
     assert "\n encoder " in narrow and "\n   linear1 " in narrow
     assert "used by parent" in wide
     # MultiheadAttention's q, k and v, packed in one matrix, and its out_proj.
-    assert "\n     in_proj     64 → 192   12,480  custom " in narrow
+    assert "\n     in_proj     64 → 192   12,480  xavier_uniform_ " in narrow
     assert "\n     packed qkv " in narrow
     assert "\n     out_proj    64 → 64     4,160  0.125 " in narrow
     assert "not shown at this width: weight, bias\n" in narrow

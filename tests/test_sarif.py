@@ -112,7 +112,7 @@ def test_a_real_run_validates_and_says_what_check_says(
         ("in-features-mismatch", "error", three, 8),
     ]
     assert found[3] == ("unflattened-input", "error", "specs/broken/cnn_no_flatten.yaml", 8)
-    assert found[4] == ("symmetric-init", "warning", "specs/broken/constant_init.yaml", 6)
+    assert found[4] == ("symmetric-init", "warning", "specs/broken/constant_init.yaml", 7)
     conv = [f for f in found if f[2] == "specs/broken/conv_channels.yaml"]
     assert [(f[0], f[1]) for f in conv] == [("forward-error", "error"), ("not-called", "note")]
     assert ("not-called", "warning") in [(f[0], f[1]) for f in found if "unused" in f[2]]

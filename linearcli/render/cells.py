@@ -148,11 +148,14 @@ def _pooled(stats: Sequence[Stats]) -> Stats:
 
 
 def _init(layer: LayerReport) -> str:
-    """PyTorch's default bound, or the scheme the weight has and what it implies."""
+    """PyTorch's default bound; the scheme the weight looks like (its parameter is in its
+    name); or the spec's scheme and what it implies."""
     weight = layer.init.weight if layer.init else None
     if weight is None or weight.scheme == "default":
         return _sig(layer.init_bound) if layer.init_bound is not None else "-"
-    if weight.expected_std == 0 or (weight.expected_bound is None and weight.expected_std is None):
+    if not weight.declared or weight.expected_std == 0:
+        return weight.scheme
+    if weight.expected_bound is None and weight.expected_std is None:
         return weight.scheme
     if weight.expected_bound is not None:
         return f"{weight.scheme} ±{_sig(weight.expected_bound)}"
