@@ -48,6 +48,7 @@ class Built:
     sources: Mapping[str, str]  # module name -> "path:line" where it was written
     inits: Mapping[str, LayerInit] = field(default_factory=dict)  # module name -> spec's init:
     notes: tuple[str, ...] = ()  # said once on stderr and as info findings (meta-fallback)
+    keywords: Mapping[str, Any] = field(default_factory=dict)  # a Python spec's, by name
 
 
 def build(spec: ModelSpec, options: RunOptions) -> Built:
@@ -388,6 +389,7 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
     model = model.to(device=device)
     dtype = _float_dtype(model)
     location = spec.path or spec.module
+    keywords: dict[str, Any] = {}
     if options.input_shapes:
         inputs = _random_inputs(options.input_shapes, options, dtype, device)
     elif loaded.example_input is not None:
@@ -396,7 +398,9 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
                 "--batch-size needs --input-shape: example_input already fixes the batch",
                 path=location,
             )
-        inputs = tuple(_to_run(t, device, dtype) for t in loaded.example_input)
+        given, keywords = loaded.example_input
+        inputs = tuple(_to_run(t, device, dtype) for t in given)
+        keywords = {k: _to_run(v, device, dtype) for k, v in keywords.items()}
     else:
         raise SpecError(
             "no sample batch: define `example_input` in the file, or give one sample's shape: "
@@ -404,7 +408,9 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
             f'"{spec.path or spec.reference}" = [784] in [tool.linearcli.inputs]',
             path=location,
         )
-    return Built(model=model, inputs=inputs, sources=loaded.sources, notes=tuple(notes))
+    return Built(
+        model=model, inputs=inputs, sources=loaded.sources, notes=tuple(notes), keywords=keywords
+    )
 
 
 def _float_dtype(model: nn.Module) -> torch.dtype:
@@ -435,10 +441,13 @@ def _given_kind(
     return (_DTYPES[kind.dtype] if kind.dtype else float_dtype), kind.high
 
 
-def _to_run(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    if tensor.is_floating_point():
-        return tensor.to(device=device, dtype=dtype)
-    return tensor.to(device=device)
+def _to_run(value: Any, device: torch.device, dtype: torch.dtype) -> Any:
+    """A tensor on the run's device (a floating one at its dtype); another value as is."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    if value.is_floating_point():
+        return value.to(device=device, dtype=dtype)
+    return value.to(device=device)
 
 
 def _generator(options: RunOptions) -> torch.Generator:

@@ -70,6 +70,15 @@ RULES: tuple[Rule, ...] = (
         _FINDINGS,
     ),
     Rule(
+        "train-only",
+        "info",
+        "A Linear runs only in training mode.",
+        "A Linear that the eval-mode pass never reached but a train-mode pass did, such as "
+        "an auxiliary classifier (GoogLeNet, Inception) that the forward() calls only when "
+        "self.training. It has no shapes in the report; --mode train shows them.",
+        _FINDINGS,
+    ),
+    Rule(
         "non-finite-weights",
         "error",
         "A Linear's weight or bias holds NaN or infinite values.",
@@ -83,8 +92,11 @@ RULES: tuple[Rule, ...] = (
         "symmetric-init",
         "warning",
         "Every weight of a Linear starts at the same value.",
-        "Every weight of a Linear with more than one output is the same value (a constant or "
-        "zero init): its units start identical, get identical gradients and stay identical.",
+        "Every weight of a Linear with more than one output is one value, its bias one value "
+        "(or none), and every layer reading its outputs has one value for all its weights: "
+        "its units compute the same, get identical gradients and stay identical. A constant "
+        "last layer, a zero LoRA B or a zeroed residual projection is not a finding: the "
+        "loss or a random layer after it gives each unit its own gradient.",
         _FINDINGS,
     ),
     Rule(
@@ -92,7 +104,9 @@ RULES: tuple[Rule, ...] = (
         "info",
         "A Linear's weights are spread far wider or narrower than their init implies.",
         "The standard deviation of a Linear's weight or bias is more than 3 times (or less "
-        "than a third of) what its init scheme implies.",
+        "than a third of) what the spec's init: scheme implies; or the weight multiplies its "
+        "input's spread by 10 or more (root mean square x sqrt(in_features)), which no "
+        "usual init does.",
         _FINDINGS,
     ),
     Rule(

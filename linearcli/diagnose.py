@@ -115,9 +115,30 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
             f"{record.name} did not run: the forward pass stopped in {_where(trace.failure)} first"
         )
         return Diagnostic("info", "not-called", record.name, message)
+    if record.train_only:
+        message = (
+            f"{layer_words(record)} runs only in training mode: the eval-mode pass skipped it "
+            "and a train-mode pass called it (an auxiliary head?); --mode train shows its shapes"
+        )
+        return Diagnostic("info", "train-only", record.name, message)
     message = f"{layer_words(record)} is never called by the forward pass"
-    fix = f"call self.{record.name} in forward(), or delete it ({record.params:,} parameters)"
+    fix = f"call {attribute(record.name)} in forward(), or delete it ({record.params:,} parameters)"
     return Diagnostic("warning", "not-called", record.name, message, fix)
+
+
+def attribute(name: str) -> str:
+    """A module's qualified name as Python reaches it from ``self``: ``features.1.0.attn``
+    is ``self.features[1][0].attn`` (a Sequential's or ModuleList's index), and a
+    ModuleDict key that is not a name is ``["key"]``."""
+    path = "self"
+    for part in name.split("."):
+        if part.isdigit():
+            path += f"[{part}]"
+        elif part.isidentifier():
+            path += f".{part}"
+        else:
+            path += f"[{part!r}]"
+    return path
 
 
 def _where(failure: ForwardFailure) -> str:

@@ -38,6 +38,7 @@ COLOURS = {
     "info": "#1f78d1",
     "ok": "#22863a",
     "not-called": "#b08800",
+    "train-only": "#1f78d1",
 }
 _WRAPPER = "linearcli-report"
 _RULE = "1px solid rgba(127, 127, 127, 0.35)"  # where color-mix() is not understood

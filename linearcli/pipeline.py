@@ -31,9 +31,10 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
     from linearcli.build import build
 
     built = build(spec, options or RunOptions())
-    report = inspect_model(
+    report = _inspect(
         built.model,
-        *built.inputs,
+        built.inputs,
+        built.keywords,
         spec=reference,
         sources=built.sources,
         inits=built.inits,
@@ -50,8 +51,14 @@ def inspect_model(
     sources: Mapping[str, str] | None = None,
     inits: Mapping[str, LayerInit] | None = None,
     mode: Mode = "eval",
+    **keywords: Any,
 ) -> Report:
-    """Run ``model(*inputs)`` once and report every nn.Linear it holds.
+    """Run ``model(*inputs, **keywords)`` once and report every linear map it holds.
+
+    Keyword arguments other than linearcli's own four go to the model's forward, as a
+    Hugging Face model takes its inputs: ``inspect_model(model, input_ids=ids,
+    attention_mask=mask)``. (A forward keyword named ``spec``, ``sources``, ``inits`` or
+    ``mode`` goes in a Python spec's ``example_input`` dict instead.)
 
     ``mode``: the pass runs in eval mode (dropout off, BatchNorm's running statistics),
     or in train mode, as torchinfo's ``mode`` does; either way without gradients.
@@ -60,9 +67,22 @@ def inspect_model(
     numbers are undone), no hooks. (A LazyLinear that runs is materialised: that is what
     running it means.)
     """
+    return _inspect(model, inputs, keywords, spec=spec, sources=sources, inits=inits, mode=mode)
+
+
+def _inspect(
+    model: nn.Module,
+    inputs: tuple[Any, ...],
+    keywords: Mapping[str, Any],
+    *,
+    spec: str | None,
+    sources: Mapping[str, str] | None,
+    inits: Mapping[str, LayerInit] | None,
+    mode: Mode,
+) -> Report:
     from linearcli.trace import trace
 
-    recorded = trace(model, inputs, mode=mode)
+    recorded = trace(model, inputs, keywords, mode=mode)
     element_sizes = _element_sizes(model, recorded.dtype)
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
@@ -103,14 +123,14 @@ def inspect_model(
     )
 
 
-def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False) -> Report:
-    """Fail a test with every finding if ``model(*inputs)`` has a shape error.
+def assert_shapes(model: nn.Module, *inputs: Any, strict: bool = False, **keywords: Any) -> Report:
+    """Fail a test with every finding if ``model(*inputs, **keywords)`` has a shape error.
 
     Raises AssertionError listing the findings (warnings too with ``strict``); returns
     the report when there is nothing to fail on. Like :func:`inspect_model`, it leaves
     the model as it found it.
     """
-    report = inspect_model(model, *inputs)
+    report = _inspect(model, inputs, keywords, spec=None, sources=None, inits=None, mode="eval")
     if report.failed(strict=strict):
         from linearcli.lines import finding_lines
 

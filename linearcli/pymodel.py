@@ -29,7 +29,8 @@ from linearcli.spec import PythonSpec
 @dataclass(frozen=True)
 class LoadedModel:
     model: nn.Module
-    example_input: tuple[torch.Tensor, ...] | None
+    # (positional tensors, keyword inputs by name): example_input as the forward takes it
+    example_input: tuple[tuple[torch.Tensor, ...], dict[str, Any]] | None
     sources: Mapping[str, str]  # module name -> "file:line" of the statement that made it
     on_meta: bool  # made on the meta device: asked for, or ``fits`` said no
 
@@ -193,7 +194,10 @@ def _trial_on_meta(
 
 def _example_input(
     module: ModuleType, where: str, path: str | None
-) -> tuple[torch.Tensor, ...] | None:
+) -> tuple[tuple[torch.Tensor, ...], dict[str, Any]] | None:
+    """A tensor, a tuple or list of tensors (positional), or a dict of keyword inputs
+    (``input_ids=``, ``attention_mask=``; values other than tensors pass as they are),
+    or a function returning one."""
     value = vars(module).get("example_input")
     if value is None:
         return None
@@ -209,15 +213,23 @@ def _example_input(
                 line=_line_in(exc.__traceback__, path),
             ) from None
     if isinstance(value, torch.Tensor):
-        return (value,)
+        return (value,), {}
     if (
         isinstance(value, tuple | list)
         and value
         and all(isinstance(v, torch.Tensor) for v in value)
     ):
-        return tuple(value)
+        return tuple(value), {}
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and k.isidentifier() for k in value)
+        and any(isinstance(v, torch.Tensor) for v in value.values())
+    ):
+        return (), dict(value)
     raise SpecError(
-        "example_input must be a tensor, a tuple of tensors, or a function returning one",
+        "example_input must be a tensor, a tuple of tensors, a dict of keyword inputs "
+        "(input_ids=...) holding a tensor, or a function returning one",
         path=where,
     )
 

@@ -99,6 +99,7 @@ class LinearRecord:
     owner: str | None = None  # the module holding the weight, where the row is named otherwise
     adapters: tuple[Adapter, ...] = ()  # LoRA: the row is the wrapper, its base layer's map
     uses: tuple[MapUse, ...] = ()  # applications the op watcher saw (not a module's own call)
+    train_only: bool = False  # not called in eval mode, called by a train-mode pass
     # The other modules holding the same weight tensor: an LM head tied to the embedding.
     tied_to: tuple[str, ...] = ()
 

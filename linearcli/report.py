@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 
 Severity = Literal["error", "warning", "info"]
-Status = Literal["ok", "warning", "error", "not-called"]
+Status = Literal["ok", "warning", "error", "not-called", "train-only"]
 Shape = tuple[int, ...]
 
 

@@ -72,13 +72,16 @@ def rules_from(
 
 
 def layer_status(findings: Iterable[Diagnostic]) -> Status:
-    """A layer's status from its findings: error, then not-called, then warning, else ok."""
+    """A layer's status from its findings: error, then not-called, then warning, then
+    train-only, else ok."""
     found = list(findings)
     if any(f.severity == "error" for f in found):
         return "error"
     if any(f.code == "not-called" for f in found):
         return "not-called"
-    return "warning" if any(f.severity == "warning" for f in found) else "ok"
+    if any(f.severity == "warning" for f in found):
+        return "warning"
+    return "train-only" if any(f.code == "train-only" for f in found) else "ok"
 
 
 def apply(

@@ -339,6 +339,23 @@ def test_subclass_line_is_where_it_was_constructed(write: Write) -> None:
             id="bad-example",
         ),
         pytest.param(
+            "import torch\nmodel = torch.nn.Linear(2, 2)\nexample_input = {'x': 1}\n",
+            "",
+            SpecError,
+            "example_input must be a tensor, a tuple of tensors, a dict of keyword inputs",
+            None,
+            id="keywords-without-a-tensor",
+        ),
+        pytest.param(
+            "import torch\nmodel = torch.nn.Linear(2, 2)\n"
+            "example_input = {'not a name': torch.ones(2)}\n",
+            "",
+            SpecError,
+            "example_input must be a tensor, a tuple of tensors, a dict of keyword inputs",
+            None,
+            id="keywords-not-names",
+        ),
+        pytest.param(
             "import torch\nmodel = torch.nn.Linear(2, 2)\n"
             "def example_input():\n    raise KeyError('x')\n",
             "",
@@ -671,3 +688,64 @@ def test_the_trial_on_meta_leaves_the_seeded_weights_alone(write: Write) -> None
     plain = load_python_model(spec, {}, meta=False).model  # made once
     assert measured.offset == plain.offset
     assert torch.equal(measured.fc.weight, plain.fc.weight)
+
+
+KEYWORD_SPEC = """
+import torch
+from torch import nn
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, input_ids, attention_mask=None, scale=1.0):
+        hidden = self.embed(input_ids) * scale
+        if attention_mask is not None:
+            hidden = hidden * attention_mask[..., None]
+        return self.head(hidden)
+
+
+def example_input():
+    ids = torch.randint(0, 50, (2, 7))
+    return {"input_ids": ids, "attention_mask": torch.ones(2, 7), "scale": 2.0}
+"""
+
+
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_a_dict_example_input_is_passed_by_keyword(write: Write, device: str) -> None:
+    from linearcli.pipeline import inspect_spec
+
+    path = write("tagger.py", KEYWORD_SPEC)
+    built = build(load_spec(str(path)), RunOptions(device=device))
+    assert built.inputs == ()
+    assert list(built.keywords) == ["input_ids", "attention_mask", "scale"]
+    assert built.keywords["scale"] == 2.0
+    assert built.keywords["attention_mask"].device.type == device
+    report = inspect_spec(str(path), RunOptions(device=device))
+    assert report.ok and not report.diagnostics
+    assert report.inputs == ((2, 7), (2, 7))
+    (head,) = report.layers
+    assert (head.input_shape, head.output_shape) == ((2, 7, 16), (2, 7, 5))
+
+
+def test_inspect_model_passes_keywords_to_forward() -> None:
+    from linearcli.pipeline import assert_shapes
+
+    class Masked(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(6, 3)
+
+        def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+            return self.fc(x if mask is None else x * mask)
+
+    x, mask = torch.randn(4, 6), torch.ones(4, 6)
+    report = inspect_model(Masked(), x, mask=mask)
+    assert report.inputs == ((4, 6), (4, 6)) and report.ok
+    assert report.layers[0].output_shape == (4, 3)
+    assert assert_shapes(Masked(), x=x, mask=mask).ok
+    with pytest.raises(AssertionError, match="in-features-mismatch"):
+        assert_shapes(Masked(), x=torch.randn(4, 5))

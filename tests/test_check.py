@@ -14,7 +14,6 @@ import torch
 from linearcli import pipeline
 from linearcli.check import check_specs, collect_specs, is_yaml_spec
 from linearcli.options import RunOptions
-from linearcli.pipeline import inspect_model
 from linearcli.report import Report
 
 from .conftest import ROOT, Result
@@ -390,13 +389,15 @@ def test_with_the_collector_off_no_spec_keeps_its_model_for_the_next(
     )
     models: list[weakref.ref[torch.nn.Module]] = []
 
-    def spy(model: torch.nn.Module, *args: object, **kwargs: Any) -> Report:
+    inspect = pipeline._inspect
+
+    def spy(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Report:
         alive = [ref for ref in models if ref() is not None]
         assert not alive, "an earlier spec's model is still in memory"
         models.append(weakref.ref(model))
-        return inspect_model(model, *args, **kwargs)
+        return inspect(model, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "inspect_model", spy)
+    monkeypatch.setattr(pipeline, "_inspect", spy)
     gc.collect()
     gc.disable()
     try:

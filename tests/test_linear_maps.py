@@ -391,10 +391,11 @@ class Counted(nn.Module):
         return self.fc(self.conv(x))
 
 
-@pytest.mark.parametrize(("spare", "passes"), [(False, 1), (True, 2)])
+@pytest.mark.parametrize(("spare", "passes"), [(False, 1), (True, 3)])
 def test_operations_are_watched_only_where_a_map_could_hide(spare: bool, passes: int) -> None:
     # Convolutions and Linears only: nothing to watch, one pass. A Linear left uncalled
-    # might be applied by F.linear somewhere: the pass runs again, watched, to tell.
+    # might be applied by F.linear somewhere: the pass runs again, watched, to tell; and
+    # once more in train mode, to tell a train-only branch from a dead layer.
     model = Counted(spare)
     recorded = trace(model, (torch.randn(3, 2, 4),))
     assert model.passes == passes

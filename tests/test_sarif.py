@@ -151,6 +151,7 @@ def test_rules_describe_every_code(sarif_schema: dict[str, Any]) -> None:
         "unflattened-input": "error",
         "forward-error": "error",
         "not-called": "warning",
+        "train-only": "note",
         "non-finite-weights": "error",
         "symmetric-init": "warning",
         "init-outlier": "note",
@@ -233,7 +234,7 @@ def test_hand_made_findings(sarif_schema: dict[str, Any]) -> None:
         "spec-error",
     ]
     assert [r["level"] for r in results] == ["error", "note", "warning", "error", "error"]
-    assert [r.get("ruleIndex") for r in results] == [2, 7, None, 10, 9]
+    assert [r.get("ruleIndex") for r in results] == [2, 8, None, 11, 10]
     error, meta, _, built, spec = results
     assert error["message"]["text"] == "fc: bad; \\x1b[2Jworse"
     assert error["locations"][0]["physicalLocation"] == {

@@ -50,7 +50,8 @@ INSPECT_HELP = (
     "A Python spec's model is the one named by FILE.py:NAME; else a module-level nn.Module "
     "called `model`; else a function called `build_model`; else the only nn.Module subclass "
     "the file defines. Its sample batch is --input-shape, else the file's `example_input` "
-    "(a tensor, a tuple of tensors, or a function returning one)."
+    "(a tensor, a tuple of tensors, a dict of keyword inputs such as input_ids=, or a "
+    "function returning one)."
 )
 
 

@@ -20,7 +20,7 @@ from linearcli.escape import visible
 from linearcli.report import Diagnostic, LayerReport, Status
 
 Kind = Literal["linear", "heading", "summary"]
-_WORST_FIRST: tuple[Status, ...] = ("error", "warning", "not-called", "ok")
+_WORST_FIRST: tuple[Status, ...] = ("error", "warning", "not-called", "train-only", "ok")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,13 @@ from linearcli.render.words import Words
 from linearcli.report import Report
 
 _UNBOUNDED = 1_000_000  # measure a table's natural width, not the width it is given
-_STATUS_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red", "not-called": "yellow"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "warning": "yellow",
+    "error": "bold red",
+    "not-called": "yellow",
+    "train-only": "cyan",
+}
 
 
 __all__ = ["LAYOUTS", "WIDE", "Layout", "ReportView", "render_table"]

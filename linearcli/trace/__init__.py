@@ -16,7 +16,7 @@ returned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -35,22 +35,36 @@ from linearcli.trace.stats import weight_stats
 __all__ = ["MODEL_INPUT", "features", "printable", "trace"]
 
 
-def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> Trace:
+def trace(
+    model: nn.Module,
+    inputs: tuple[Any, ...],
+    keywords: Mapping[str, Any] | None = None,
+    *,
+    mode: str = "eval",
+) -> Trace:
     """The pass. Operations are watched where a model holds a matrix outside nn.Linear
     (``ops.needs_watching``); in a model of plain Linears they are not, and should a
     Linear then not be called in a pass that did not fail, the pass runs again watched,
-    so that ``F.linear(x, self.qkv.weight)`` is found and a dead layer is truly dead."""
+    so that ``F.linear(x, self.qkv.weight)`` is found and a dead layer is truly dead.
+    A Linear that an eval-mode pass neither called nor used runs a train-mode pass too,
+    which says whether it is a train-only branch (GoogLeNet's auxiliary heads)."""
+    keywords = dict(keywords or {})
     recorder = Recorder(model)
     watching = ops.needs_watching(recorder.named)
-    uses, output, failure = _run(model, inputs, mode, recorder, watching)
+    uses, output, failure = _run(model, (inputs, keywords), mode, recorder, watching)
     if (
         not watching
         and failure is None
         and any(id(m) not in recorder.called for _, m in recorder.linears)
     ):
         recorder = Recorder(model)
-        uses, output, failure = _run(model, inputs, mode, recorder, watching=True)
+        uses, output, failure = _run(model, (inputs, keywords), mode, recorder, watching=True)
     rows = maps.map_rows(recorder.named, uses.used)
+    unused = [m for _, m in recorder.linears if id(m) not in recorder.called]
+    unused = [m for m in unused if id(m.weight) not in uses.used]
+    trained = set()
+    if unused and mode != "train" and failure is None:
+        trained = _called_in_training(model, (inputs, keywords)) & {id(m) for m in unused}
     stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
     holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
     for name, module in recorder.named:
@@ -63,6 +77,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
             (next(stats), next(stats)),
             holders[id(row.weight)],
             uses.sites.get(id(row.weight), ()),
+            train_only=id(row.owner) in trained,
         )
         for row in rows
     )
@@ -77,7 +92,9 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
     }
     return Trace(
         linears=records,
-        input_shapes=tuple(s for s in (shape(x) for x in inputs) if s is not None),
+        input_shapes=tuple(
+            s for s in (shape(x) for x in (*inputs, *keywords.values())) if s is not None
+        ),
         output_shape=shape(first_tensor(output)),
         outputs=tuple(named_tensors(output, "")),
         failure=failure,
@@ -86,7 +103,7 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
         linear_params=sum(numel(p) for p in linear.values()),
         linear_map_params=sum(numel(p) for p in map_tensors.values()),
         param_bytes=sum(n * p.element_size() for p, n in sized if n),  # n is 0: lazy
-        device=str(_device(params, inputs)),
+        device=str(_device(params, (*inputs, *keywords.values()))),
         dtype=str(
             next((p.dtype for p in params if p.is_floating_point()), torch.float32)
         ).removeprefix("torch."),
@@ -94,7 +111,11 @@ def trace(model: nn.Module, inputs: tuple[Any, ...], *, mode: str = "eval") -> T
 
 
 def _run(
-    model: nn.Module, inputs: tuple[Any, ...], mode: str, recorder: Recorder, watching: bool
+    model: nn.Module,
+    inputs: tuple[tuple[Any, ...], dict[str, Any]],
+    mode: str,
+    recorder: Recorder,
+    watching: bool,
 ) -> tuple[ops.WeightUses, Any, ForwardFailure | None]:
     uses = ops.WeightUses(maps.watched(recorder.named) if watching else (), recorder.names)
     quiet = ops.quiet_modules(m for _, m in recorder.named) if watching else []
@@ -105,8 +126,19 @@ def _run(
         torch.compiler.set_stance("force_eager"),
         uses.quiet_inside(quiet) if watching else nullcontext(),
     ):
-        output, failure = recorder.run(model, inputs, training=mode == "train")
+        output, failure = recorder.run(model, *inputs, training=mode == "train")
     return uses, output, failure
+
+
+def _called_in_training(
+    model: nn.Module, inputs: tuple[tuple[Any, ...], dict[str, Any]]
+) -> set[int]:
+    """The modules a train-mode pass calls: without gradients, and every buffer, random
+    generator and module mode restored after it (``_run``). Nothing, if it fails (a
+    BatchNorm given a batch of one in training mode, say)."""
+    recorder = Recorder(model)
+    _, _, failure = _run(model, inputs, "train", recorder, watching=False)
+    return set() if failure is not None else set(recorder.called)
 
 
 def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:

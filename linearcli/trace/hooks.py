@@ -69,9 +69,14 @@ class Recorder:
         self.recovered = False
 
     def run(
-        self, model: nn.Module, inputs: tuple[Any, ...], *, training: bool = False
+        self,
+        model: nn.Module,
+        inputs: tuple[Any, ...],
+        keywords: dict[str, Any],
+        *,
+        training: bool = False,
     ) -> tuple[Any, ForwardFailure | None]:
-        for x in inputs:
+        for x in (*inputs, *keywords.values()):
             if isinstance(x, torch.Tensor):
                 self.note(x, MODEL_INPUT, feature_map=False)
         modes = [(module, module.training) for _, module in self.named]
@@ -86,7 +91,7 @@ class Recorder:
             model.train(training)
             with torch.no_grad():
                 try:
-                    return model(*inputs), None
+                    return model(*inputs, **keywords), None
                 except STOPS_THE_RUN:
                     raise
                 except BaseException as exc:  # sys.exit(), GeneratorExit in a forward() too

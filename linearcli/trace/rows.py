@@ -39,6 +39,8 @@ def record(
     stats: tuple[Stats | None, Stats | None],
     holders: list[str],
     uses: Sequence[MapUse] = (),
+    *,
+    train_only: bool = False,
 ) -> LinearRecord:
     """The row as the trace reports it: sizes as applied, calls the hooks saw (or who
     applied it without one), parameters, values, the other modules holding its weight."""
@@ -76,6 +78,7 @@ def record(
         owner=row.owner_name if row.owner_name != row.name else None,
         adapters=row.adapters,
         uses=tuple(uses),
+        train_only=train_only and not calls and used_by is None,
     )
 
 
