@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gc
 import math
+import warnings
 import weakref
 
 import pytest
@@ -543,3 +544,48 @@ def test_a_large_weights_std_is_exact_wherever_its_mean_lies(shift: float) -> No
     assert stats is not None and stats.count == 512 * 256
     assert stats.std == pytest.approx(float(exact.std()), rel=1e-5)
     assert stats.mean == pytest.approx(float(exact.mean()), rel=1e-6)
+
+
+class ChannelsLast(nn.Module):
+    """ConvNeXt's block: a depthwise conv, then LayerNorm and a Linear over the channels of
+    the permuted map. 8 channels at 8 x 8: the permuted map has the conv output's shape."""
+
+    def __init__(self, permute: bool) -> None:
+        super().__init__()
+        self.permute = permute
+        self.conv = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.norm = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        return self.fc(self.norm(x.permute(0, 2, 3, 1) if self.permute else x))
+
+
+def test_a_permuted_map_is_judged_by_its_layout_not_its_shape() -> None:
+    from linearcli import inspect_model
+
+    x = torch.randn(2, 8, 8, 8)
+    assert inspect_model(ChannelsLast(permute=True), x).diagnostics == ()
+    (finding,) = inspect_model(ChannelsLast(permute=False), x).diagnostics
+    assert (finding.code, finding.layer) == ("unflattened-input", "fc")
+
+
+def test_a_nested_tensor_fast_path_is_traced_without_shapes() -> None:
+    """nn.TransformerEncoder with a padding mask in eval runs on nested (ragged) tensors,
+    which have no single shape: the Linears are called, with no shape to show."""
+    from linearcli import inspect_model
+
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(32, 4, 64, batch_first=True)
+    encoder = nn.TransformerEncoder(layer, 2).eval()
+    x, mask = torch.randn(2, 5, 32), torch.zeros(2, 5, dtype=torch.bool)
+    mask[1, 3:] = True
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The PyTorch API of nested tensors")
+        report = inspect_model(encoder, x, src_key_padding_mask=mask)
+    assert report.diagnostics == () and report.outputs == (("", (2, 5, 32)),)
+    calls = {layer.name: (layer.calls, layer.used_by) for layer in report.layers}
+    assert calls["layers.0.linear1"] == (1, None) and calls["layers.1.linear2"] == (1, None)
+    assert calls["layers.1.self_attn.in_proj"] == (0, "layers.1.self_attn")
+    assert report.totals.params == sum(p.numel() for p in encoder.parameters())

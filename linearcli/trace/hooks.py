@@ -24,7 +24,7 @@ from linearcli.guard import STOPS_THE_RUN, exit_message
 from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, Producer, Shape
 from linearcli.trace.maps import features, is_quantized_linear, own_parameters
 from linearcli.trace.ops import is_matrix
-from linearcli.trace.outputs import first_tensor, shape
+from linearcli.trace.outputs import first_tensor, is_dense, shape
 
 MODEL_INPUT = Producer(name=None, type_name="input")
 # Modules whose output is a spatial feature map (batch, channels, *positions).
@@ -65,7 +65,8 @@ class Recorder:
         # id(tensor) -> (weak reference, who made it, is it a feature map); the weak
         # reference tells a live entry from a freed tensor whose id was reused.
         self.origins: dict[int, tuple[weakref.ref[torch.Tensor], Producer, bool]] = {}
-        self.last_leaf: tuple[Producer, Shape, bool] | None = None
+        # The last leaf module that ran: who, its output's shape and strides, a feature map?
+        self.last_leaf: tuple[Producer, Shape, tuple[int, ...], bool] | None = None
         self.recovered = False
 
     def run(
@@ -77,7 +78,7 @@ class Recorder:
         training: bool = False,
     ) -> tuple[Any, ForwardFailure | None]:
         for x in (*inputs, *keywords.values()):
-            if isinstance(x, torch.Tensor):
+            if is_dense(x):
                 self.note(x, MODEL_INPUT, feature_map=False)
         modes = [(module, module.training) for _, module in self.named]
         handles = []
@@ -105,7 +106,7 @@ class Recorder:
     def before(self, module: nn.Linear, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
         self.called.add(id(module))
         x = args[0] if args else None
-        if not isinstance(x, torch.Tensor):
+        if not is_dense(x):
             self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
             return None
         producer, feature_map = self.origin(x)
@@ -121,7 +122,7 @@ class Recorder:
         return None
 
     def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        x = args[0] if args and is_dense(args[0]) else None
         if id(module) in self.calls:
             self.called_back(module, x, output)
         made = first_tensor(output)  # attention and Hugging Face blocks return tuples
@@ -140,7 +141,7 @@ class Recorder:
             producer = self.produced_by(module)
         self.note(made, producer, feature_map=feature_map)
         if leaf:
-            self.last_leaf = (producer, tuple(made.shape), feature_map)
+            self.last_leaf = (producer, tuple(made.shape), made.stride(), feature_map)
 
     def called_back(self, module: nn.Module, x: torch.Tensor | None, output: Any) -> None:
         """A Linear's call gets its output; another matrix owner's call is recorded whole."""
@@ -177,9 +178,12 @@ class Recorder:
         if known is not None and known[0]() is x:
             return known[1], known[2]
         if self.last_leaf is not None:
-            # Made by code in a forward() (torch.sigmoid, x.view): credit the last module that ran.
-            producer, shape, feature_map = self.last_leaf
-            return producer, feature_map and shape == tuple(x.shape)
+            # Made by code in a forward() (torch.sigmoid, x.view): credit the last module
+            # that ran. It is still that module's feature map only if laid out the same:
+            # x.permute(0, 2, 3, 1) of a (N, 8, 8, 8) map has its shape, not its strides.
+            producer, shape, strides, feature_map = self.last_leaf
+            same = feature_map and shape == tuple(x.shape) and strides == x.stride()
+            return producer, same
         return None, False
 
     def failure(self, exc: BaseException, model: nn.Module) -> ForwardFailure:

@@ -202,7 +202,11 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
 
 
 def _shape_of(value: Any) -> tuple[int, ...] | None:
-    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
+    """A tensor's shape; none for a nested tensor (ragged: the fast path of
+    nn.TransformerEncoder with a padding mask), which has no single shape."""
+    if not isinstance(value, torch.Tensor) or value.is_nested:
+        return None
+    return tuple(value.shape)
 
 
 def _swaps(packet: Any, args: tuple[Any, ...]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 
@@ -12,13 +12,19 @@ from linearcli.records import Shape
 _OUTPUT_DEPTH = 8  # nesting of tuples and dicts in a model's output, followed this deep
 
 
+def is_dense(value: Any) -> TypeGuard[torch.Tensor]:
+    """A tensor with one shape: not a nested (ragged) tensor, as nn.TransformerEncoder
+    makes of a padded batch on its fast path, whose sizes cannot be asked for."""
+    return isinstance(value, torch.Tensor) and not value.is_nested
+
+
 def shape(value: Any) -> Shape | None:
-    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
+    return tuple(value.shape) if is_dense(value) else None
 
 
 def first_tensor(value: Any) -> torch.Tensor | None:
     """The first tensor in a model's output: a tensor, a tuple, a dict or a ModelOutput."""
-    if isinstance(value, torch.Tensor):
+    if is_dense(value):
         return value
     items = (
         value.values()
@@ -38,7 +44,8 @@ def named_tensors(value: Any, place: str, depth: int = 0) -> Iterator[tuple[str,
     """Every tensor in a model's output with its place: a key, an index, or a dotted path
     through nested tuples, lists, dicts and ModelOutputs ("" for a lone tensor)."""
     if isinstance(value, torch.Tensor):
-        yield place, tuple(value.shape)
+        if is_dense(value):
+            yield place, tuple(value.shape)
         return
     if depth > _OUTPUT_DEPTH:
         return
