@@ -221,7 +221,8 @@ def _simplest(low: float, high: float) -> str:
         scale = 10.0**decimals
         candidate = math.ceil(low * scale) / scale
         if candidate <= high:
-            return _number(candidate + 0.0)  # never "-0"
+            text = repr(round(candidate, decimals) + 0.0)  # every digit it needs; never "-0"
+            return text.removesuffix(".0")
     return _number(high)
 
 
