@@ -119,6 +119,18 @@ RULES: tuple[Rule, ...] = (
         "big-models-and-speed",
     ),
     Rule(
+        "meta-unchecked",
+        "info",
+        "On the meta device the forward pass stopped where the model needs real values.",
+        "A pass on the meta device (--device meta, or a model over the memory budget) "
+        "stopped where the model needs values the meta device does not have (.item() in "
+        "mask code, a copy to the CPU, an operator without a meta kernel): not a shape "
+        "mistake. The finding says where, and how many linear maps after it were not "
+        "checked; the shapes before it and every parameter count were. Inspect on real "
+        "values (--device cpu) to check the rest.",
+        "big-models-and-speed",
+    ),
+    Rule(
         "unused-suppression",
         "warning",
         "A suppression comment suppresses nothing.",

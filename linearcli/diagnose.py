@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
+from linearcli.meta_limits import meta_cannot_run
 from linearcli.records import LINEAR, ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
 from linearcli.report import Diagnostic, InitAudit, format_shape
 
@@ -36,7 +37,10 @@ def diagnose(
                 findings.append(_at(finding, sources.get(record.module)))
         if not record.calls and record.used_by is None:
             findings.append(_at(_not_called(record, trace), sources.get(record.module)))
-    if trace.failure is not None:
+    if trace.failure is not None and _meta_limit(trace):
+        # before the not-called infos it explains
+        findings.insert(0, _meta_unchecked(trace, trace.failure, sources))
+    elif trace.failure is not None:
         failure = trace.failure
         message = (
             f"the forward pass raised {failure.exception_type} in {_where(failure)} "
@@ -108,7 +112,47 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
     return None
 
 
+def _meta_limit(trace: Trace) -> bool:
+    failure = trace.failure
+    return (
+        failure is not None
+        and trace.device == "meta"
+        and meta_cannot_run(failure.exception_type, failure.message)
+    )
+
+
+def _meta_unchecked(
+    trace: Trace, failure: ForwardFailure, sources: Mapping[str, str]
+) -> Diagnostic:
+    """A meta pass that stopped where the model needs values: what it did establish (the
+    layers before, every parameter count) and what it could not check, without an error."""
+    unchecked = sum(1 for r in trace.linears if not r.calls and r.used_by is None)
+    message = (
+        f"on the meta device the forward pass stopped in {_where(failure)} "
+        f"({failure.module_type}): {failure.message.rstrip('.')}. The model needs real values "
+        "there "
+        "(or an operator the meta device lacks): not a shape mistake, but nothing after "
+        f"that point was checked ({unchecked} linear maps did not run); the shapes before "
+        "it and every parameter count were"
+    )
+    return Diagnostic(
+        severity="info",
+        code="meta-unchecked",
+        layer=failure.module,
+        message=message,
+        fix="inspect it on real values (--device cpu, or cuda) to check the rest",
+        source=sources.get(failure.module) or failure.location,
+        traceback=failure.traceback or None,
+    )
+
+
 def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
+    if trace.failure is not None and _meta_limit(trace):
+        message = (
+            f"{record.name} was not checked: on the meta device the forward pass stopped in "
+            f"{_where(trace.failure)} first, where the model needs real values"
+        )
+        return Diagnostic("info", "not-called", record.name, message)
     if trace.failure is not None:
         # Not dead code: the failure stopped the pass before this layer's turn.
         message = (

@@ -22,6 +22,7 @@ from linearcli import memory
 from linearcli.errors import BuildError, SpecError
 from linearcli.frames import OWN_DIR, display_path, is_user_code
 from linearcli.guard import STOPS_THE_RUN
+from linearcli.meta_limits import meta_cannot_run
 from linearcli.records import ROOT_NAME
 from linearcli.spec import PythonSpec
 
@@ -61,7 +62,7 @@ def load_python_model(
                 model, meta = trial, True
         if model is None:
             with memory.constructing_on_meta() if meta else nullcontext():
-                model = _instantiate(name, target, model_args, where, spec.path)
+                model = _made(name, target, model_args, where, spec.path, meta=meta)
     example_input = _example_input(module, where, spec.path)
     if spec.path is not None:
         # Registered only while it ran; kept there, its globals (a model made at import)
@@ -179,6 +180,29 @@ def _instantiate(
     if not isinstance(model, nn.Module):
         raise SpecError(f"{name}() returned a {type(model).__name__}, not an nn.Module", path=where)
     return model
+
+
+def _made(
+    name: str,
+    target: object,
+    model_args: Mapping[str, Any],
+    where: str,
+    path: str | None,
+    *,
+    meta: bool,
+) -> nn.Module:
+    """The model; on the meta device, a constructor that needs values says so."""
+    try:
+        return _instantiate(name, target, model_args, where, path)
+    except BuildError as exc:
+        if not meta or not meta_cannot_run("", exc.message):
+            raise
+        raise BuildError(
+            f"{exc.message}: making this model needs real values (quantizing reads the "
+            "weights, say), which the meta device does not have; inspect it with --device cpu",
+            path=exc.path,
+            line=exc.line,
+        ) from None
 
 
 def _trial_on_meta(

@@ -156,6 +156,7 @@ def test_rules_describe_every_code(sarif_schema: dict[str, Any]) -> None:
         "symmetric-init": "warning",
         "init-outlier": "note",
         "meta-fallback": "note",
+        "meta-unchecked": "note",
         "unused-suppression": "warning",
         "spec-error": "error",
         "build-error": "error",
@@ -234,7 +235,7 @@ def test_hand_made_findings(sarif_schema: dict[str, Any]) -> None:
         "spec-error",
     ]
     assert [r["level"] for r in results] == ["error", "note", "warning", "error", "error"]
-    assert [r.get("ruleIndex") for r in results] == [2, 8, None, 11, 10]
+    assert [r.get("ruleIndex") for r in results] == [2, 8, None, 12, 11]
     error, meta, _, built, spec = results
     assert error["message"]["text"] == "fc: bad; \\x1b[2Jworse"
     assert error["locations"][0]["physicalLocation"] == {

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from linearcli import Diagnostic, Report, inspect_model
+from linearcli.errors import BuildError
 from linearcli.options import RunOptions
 from linearcli.pipeline import inspect_spec
 
@@ -35,9 +36,8 @@ NAMES = list(MODELS)
 DEVICES = ["cpu", "meta", "auto"]
 Row = tuple[str, str, int, int, tuple[int, ...], int]
 # Models whose forward needs real values somewhere, so that a pass on the meta device
-# fails today where the CPU's does not (issue 15, item 1, not built yet: a real pass
-# where it fits the budget, else what the meta pass established and what it could not
-# check). Strict: each starts failing the suite the day it passes, so the list shrinks.
+# stops there: linearcli says where and what it could not check (meta-unchecked, an
+# info), and reports what the pass did establish.
 NEEDS_VALUES = {
     "bert": "padding_mask.all() in transformers' mask code calls .item()",
     "roberta": "padding_mask.all() in transformers' mask code calls .item()",
@@ -49,21 +49,12 @@ NEEDS_VALUES = {
     "qwen2_moe": "torch._grouped_mm's meta kernel takes only bfloat16",
     "mixtral": "torch._grouped_mm's meta kernel takes only bfloat16",
     "lstm_packed": "pack_padded_sequence copies the lengths to the CPU",
-    "quantized_dynamic": "quantize_dynamic reads min and max with .item() as it builds",
     "torch_transformer_encoder": "the nested-tensor fast path has no meta kernel",
     "torch_transformer": "nn.Transformer's causal-mask check calls .item()",
 }
-
-
-def on_devices() -> Iterator[object]:
-    for name in NAMES:
-        for device in DEVICES:
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=f"on meta: {NEEDS_VALUES[name]}")]
-                if device == "meta" and name in NEEDS_VALUES
-                else []
-            )
-            yield pytest.param(name, device, marks=marks, id=f"{name}-{device}")
+# quantize_dynamic reads each weight's min and max with .item() as it builds the model:
+# it cannot be made on the meta device at all.
+CANNOT_BE_MADE_ON_META = {"quantized_dynamic"}
 
 
 SPEC = """\
@@ -160,8 +151,13 @@ def test_inspect_model_on_cpu(name: str) -> None:
     assert not report.failed(strict=True)
 
 
-@pytest.mark.parametrize(("name", "device"), list(on_devices()))
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", NAMES)
 def test_spec_on_every_device(spec_dir: Path, name: str, device: str) -> None:
+    if device == "meta" and name in CANNOT_BE_MADE_ON_META:
+        with pytest.raises(BuildError, match="needs real values .* inspect it with --device cpu"):
+            spec_report(spec_dir, name, device)
+        return
     report = spec_report(spec_dir, name, device)
     found = serious(report)
     assert not found, f"{name} on {device}: findings on a model that works:\n{listed(found)}"
@@ -171,8 +167,17 @@ def test_spec_on_every_device(spec_dir: Path, name: str, device: str) -> None:
         assert report.totals.params == direct.totals.params == parameters(built(name))
         return
     cpu = spec_report(spec_dir, name, "cpu")
-    assert rows(report) == rows(cpu)
     assert report.totals.params == cpu.totals.params
+    if device == "meta" and name in NEEDS_VALUES:
+        # What the meta pass established holds, and it says where it stopped: every
+        # Linear and every row it saw is the CPU's; maps found only by running (packed
+        # attention, expert banks) may be missing after the stop.
+        stops = [d for d in report.diagnostics if d.code == "meta-unchecked"]
+        assert [d.severity for d in stops] == ["info"], NEEDS_VALUES[name]
+        assert set(rows(report)) <= set(rows(cpu))
+        assert {r for r in rows(cpu) if r[1] == "Linear"} <= set(rows(report))
+        return
+    assert rows(report) == rows(cpu)
     assert report.totals.linear_maps == cpu.totals.linear_maps
     if device == "meta":
         fell_back = [
@@ -188,10 +193,7 @@ def test_spec_on_every_device(spec_dir: Path, name: str, device: str) -> None:
     [
         "mlp_mixer",
         "gpt2",
-        pytest.param(
-            "bert",
-            marks=pytest.mark.xfail(strict=True, reason=f"on meta: {NEEDS_VALUES['bert']}"),
-        ),
+        "bert",  # stops in its mask code on meta: an info, exit 0
     ],
 )
 def test_the_cli_inspects_a_zoo_spec_on_meta(name: str, tmp_path: Path) -> None:
