@@ -96,7 +96,8 @@ RULES: tuple[Rule, ...] = (
         "(or none), and every layer reading its outputs has one value for all its weights: "
         "its units compute the same, get identical gradients and stay identical. A constant "
         "last layer, a zero LoRA B or a zeroed residual projection is not a finding: the "
-        "loss or a random layer after it gives each unit its own gradient.",
+        "loss or a random layer after it gives each unit its own gradient. Also all-zero "
+        "weights (bias 0 or less) before a ReLU: no gradient ever reaches them.",
         _FINDINGS,
     ),
     Rule(

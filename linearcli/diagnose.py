@@ -5,6 +5,7 @@ No torch here, only recorded facts, so every rule is tested on hand-made records
 
 from __future__ import annotations
 
+import keyword
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -114,11 +115,7 @@ def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
 
 def _meta_limit(trace: Trace) -> bool:
     failure = trace.failure
-    return (
-        failure is not None
-        and trace.device == "meta"
-        and meta_cannot_run(failure.exception_type, failure.message)
-    )
+    return failure is not None and trace.device == "meta" and meta_cannot_run(failure.message)
 
 
 def _meta_unchecked(
@@ -127,13 +124,16 @@ def _meta_unchecked(
     """A meta pass that stopped where the model needs values: what it did establish (the
     layers before, every parameter count) and what it could not check, without an error."""
     unchecked = sum(1 for r in trace.linears if not r.calls and r.used_by is None)
+    maps = (
+        "the 1 linear map that had not run by then was"
+        if unchecked == 1
+        else f"the {unchecked} linear maps that had not run by then were"
+    )
     message = (
         f"on the meta device the forward pass stopped in {_where(failure)} "
         f"({failure.module_type}): {failure.message.rstrip('.')}. The model needs real values "
-        "there "
-        "(or an operator the meta device lacks): not a shape mistake, but nothing after "
-        f"that point was checked ({unchecked} linear maps did not run); the shapes before "
-        "it and every parameter count were"
+        f"there (or an operator the meta device lacks): not a shape mistake, but {maps} "
+        "not checked; the shapes before it and every parameter count were"
     )
     return Diagnostic(
         severity="info",
@@ -172,14 +172,16 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
 
 def attribute(name: str) -> str:
     """A module's qualified name as Python reaches it from ``self``: ``features.1.0.attn``
-    is ``self.features[1][0].attn`` (a Sequential's or ModuleList's index), and a
-    ModuleDict key that is not a name is ``["key"]``."""
+    is ``self.features[1][0].attn`` (a Sequential's or ModuleList's index), a ModuleDict
+    key that is not a name is ``['key']``, and a keyword is ``getattr(self, 'lambda')``."""
     path = "self"
     for part in name.split("."):
         if part.isdigit():
             path += f"[{part}]"
-        elif part.isidentifier():
+        elif part.isidentifier() and not keyword.iskeyword(part):
             path += f".{part}"
+        elif part.isidentifier():
+            path = f"getattr({path}, {part!r})"
         else:
             path += f"[{part!r}]"
     return path

@@ -21,10 +21,15 @@ IMPLAUSIBLE_GAIN = 10.0
 
 
 def readers_of(trace: Trace) -> dict[str, list[LinearRecord]]:
-    """Each layer's name -> the rows whose calls read its output (as their producer)."""
+    """Each layer's name -> the rows whose calls read its output: known to, not guessed
+    (code in a forward() between them, such as a residual add, may mix in other values)."""
     readers: dict[str, list[LinearRecord]] = defaultdict(list)
     for record in trace.linears:
-        names = {call.producer.name for call in record.calls if call.producer is not None}
+        names = {
+            call.producer.name
+            for call in record.calls
+            if call.producer is not None and call.producer_exact
+        }
         for name in names:
             if name is not None and name != record.name:
                 readers[name].append(record)
@@ -64,7 +69,7 @@ def check_init(
         observed = param.observed if param else None
         if param is None or observed is None or observed.count < OUTLIER_MIN_VALUES:
             continue  # nothing observed, or too few values for their spread to mean anything
-        if part == "weight":
+        if part == "weight" and not _embedding(record):
             gain = math.sqrt(observed.mean**2 + observed.std**2) * math.sqrt(record.in_features)
             if gain >= IMPLAUSIBLE_GAIN:
                 yield _implausible(record, observed, param.scheme, gain)
@@ -95,6 +100,8 @@ def _symmetric(record: LinearRecord, readers: Sequence[LinearRecord]) -> Diagnos
         return None
     if bias is not None and not _constant(bias):
         return None
+    if record.rectified and weight.min == 0 and (bias is None or bias.max <= 0):
+        return _dead(record, bias)
     if not readers or not all(r.weight_stats and _constant(r.weight_stats) for r in readers):
         return None
     names = ", ".join(sorted({r.name for r in readers}))
@@ -111,6 +118,23 @@ def _symmetric(record: LinearRecord, readers: Sequence[LinearRecord]) -> Diagnos
     )
 
 
+def _dead(record: LinearRecord, bias: Stats | None) -> Diagnostic:
+    """All-zero weights, a bias of 0 or less, then a ReLU: every output is 0 or less,
+    where ReLU passes no gradient, so the layer (and what reads it) never learns."""
+    value = "" if bias is None else f" and every bias {bias.min:.4g}"
+    return Diagnostic(
+        "warning",
+        "symmetric-init",
+        record.name,
+        f"every weight of {layer_words(record)} is 0{value}, and a ReLU takes its "
+        f"outputs: all {record.out_features} are 0 or less for every input, where ReLU's "
+        "gradient is 0, so no gradient ever reaches this layer: its units stay identical "
+        "and it never learns",
+        f"give {record.name}'s weight a random init (PyTorch's default, or "
+        "kaiming_uniform_(nonlinearity='relu')); zeros suit a last layer, not one before a ReLU",
+    )
+
+
 def _implausible(record: LinearRecord, observed: Stats, scheme: str, gain: float) -> Diagnostic:
     target = 1 / math.sqrt(record.in_features)
     return Diagnostic(
@@ -124,6 +148,12 @@ def _implausible(record: LinearRecord, observed: Stats, scheme: str, gain: float
         f"draw it with std near 1/sqrt({record.in_features}) = {target:.4g} (PyTorch's "
         "default, Kaiming) or check the values you load",
     )
+
+
+def _embedding(record: LinearRecord) -> bool:
+    """A weight an embedding holds (a tied LM head): drawn N(0, 1), nn.Embedding's own
+    default, for lookups; its spread says nothing about a Linear's init."""
+    return bool(record.tied_to) or "Embedding" in record.type_name
 
 
 def _constant(stats: Stats) -> bool:

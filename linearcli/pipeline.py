@@ -58,7 +58,8 @@ def inspect_model(
     Keyword arguments other than linearcli's own four go to the model's forward, as a
     Hugging Face model takes its inputs: ``inspect_model(model, input_ids=ids,
     attention_mask=mask)``. (A forward keyword named ``spec``, ``sources``, ``inits`` or
-    ``mode`` goes in a Python spec's ``example_input`` dict instead.)
+    ``mode``, and for assert_shapes ``strict``, goes in a Python spec's ``example_input``
+    dict instead, or through functools.partial.)
 
     ``mode``: the pass runs in eval mode (dropout off, BatchNorm's running statistics),
     or in train mode, as torchinfo's ``mode`` does; either way without gradients.
@@ -80,6 +81,8 @@ def _inspect(
     inits: Mapping[str, LayerInit] | None,
     mode: Mode,
 ) -> Report:
+    if mode not in ("eval", "train"):
+        raise ValueError(f"mode must be 'eval' or 'train', not {mode!r}")
     from linearcli.trace import trace
 
     recorded = trace(model, inputs, keywords, mode=mode)

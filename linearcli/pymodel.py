@@ -195,7 +195,7 @@ def _made(
     try:
         return _instantiate(name, target, model_args, where, path)
     except BuildError as exc:
-        if not meta or not meta_cannot_run("", exc.message):
+        if not meta or not meta_cannot_run(exc.message):
             raise
         raise BuildError(
             f"{exc.message}: making this model needs real values (quantizing reads the "

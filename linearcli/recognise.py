@@ -25,9 +25,13 @@ _FEW = 100  # below this many values, only a constant and the Linear default are
 _Z = 3.3  # standard errors: a two-sided band that about one draw in a thousand leaves
 _Z_MEAN = 4.0  # a mean this many standard errors off zero is part of the scheme
 # n uniform draws stop short of a bound by more than 10/n of the range (20/n of the
-# half-range) about one time in 20,000; a truncated normal's are sparser near its
-# bounds: allow 50/n of the half-range.
-_UNIFORM_GAP, _TRUNCATED_GAP = 20.0, 50.0
+# half-range) about one time in 20,000.
+_UNIFORM_GAP = 20.0
+# Values stored in bfloat16 are rounded to 8 significant bits: a bound may look 1/256
+# of itself wider or narrower than drawn. Allowed in every dtype: in float32 no two
+# formulas of a layer are that close.
+_ROUNDING = 2.0**-7
+_SMALLEST_CUT = 0.5  # a normal cut closer in than this is a uniform draw, to any count
 _NORMAL = NormalDist()
 
 
@@ -61,7 +65,7 @@ def recognise(
 
 
 def _constant(value: float) -> Recognised:
-    scheme = {0.0: "zeros_", 1.0: "ones_"}.get(value, f"constant_(val={_number(value)})")
+    scheme = {0.0: "zeros_", 1.0: "ones_"}.get(value, f"constant_(val={value!r})")
     return Recognised(scheme, abs(value), 0.0)
 
 
@@ -70,7 +74,7 @@ def _small_default(stats: Stats, fan_in: int) -> Recognised | None:
     if fan_in <= 0:
         return None
     bound = 1 / math.sqrt(fan_in)
-    if max(abs(stats.min), abs(stats.max)) > bound * (1 + 1e-6):
+    if max(abs(stats.min), abs(stats.max)) > bound * (1 + _ROUNDING):
         return None
     return Recognised(DEFAULT, bound, bound / math.sqrt(3))
 
@@ -80,7 +84,7 @@ def _uniform(stats: Stats, formulas: _Formulas) -> Recognised | None:
     most about 20/n of it, and the std errs by about 0.45/sqrt(n) of itself."""
     n, half, centre = stats.count, (stats.max - stats.min) / 2, (stats.max + stats.min) / 2
     gap = half * _UNIFORM_GAP / n  # how far the bounds may lie beyond the extremes
-    spread = _Z * 0.45 / math.sqrt(n)
+    spread = _Z * 0.45 / math.sqrt(n) + _ROUNDING
     if not half * (1 - spread) <= stats.std * math.sqrt(3) <= (half + gap) * (1 + spread):
         return None
     if abs(stats.mean - centre) > _Z * stats.std / math.sqrt(n) + gap:
@@ -89,7 +93,8 @@ def _uniform(stats: Stats, formulas: _Formulas) -> Recognised | None:
         low, high = _simplest(stats.min - gap, stats.min), _simplest(stats.max, stats.max + gap)
         largest = max(abs(float(low)), abs(float(high)))
         return Recognised(f"uniform_(a={low}, b={high})", largest, stats.std)
-    named = [(name, b) for name, b in formulas.uniform() if half * (1 - 1e-6) <= b <= half + gap]
+    narrowest, widest = half * (1 - _ROUNDING), (half + gap) * (1 + _ROUNDING)
+    named = [(name, b) for name, b in formulas.uniform() if narrowest <= b <= widest]
     if named:
         bound = named[0][1]
         return Recognised(" or ".join(name for name, _ in named), bound, bound / math.sqrt(3))
@@ -124,18 +129,23 @@ def _truncated_normal(stats: Stats, formulas: _Formulas) -> Recognised | None:
     n, half, centre = stats.count, (stats.max - stats.min) / 2, (stats.max + stats.min) / 2
     if n < 1000 or stats.std <= 0:
         return None
-    gap = half * _TRUNCATED_GAP / n
-    if abs(stats.mean - centre) > _Z * stats.std / math.sqrt(n) + gap:
-        return None
     cut = _cut_for(half / stats.std)  # the bounds, in the underlying normal's deviations
-    if cut is None:
+    if cut is None or cut < _SMALLEST_CUT:
+        return None
+    # n draws stop short of a bound by more than 6.9 / (n x the density there) one time
+    # in a thousand; the density at the cut, per half-range, is cut φ(cut) / mass.
+    density = cut * _NORMAL.pdf(cut) / (2 * _NORMAL.cdf(cut) - 1)
+    gap = half * 6.9 / (n * density)
+    if abs(stats.mean - centre) > _Z * stats.std / math.sqrt(n) + gap:
         return None
     sigma = stats.std / _truncated_std(cut)
     error = 3 * _Z / math.sqrt(2 * n) + 0.005  # the cut's estimate adds to the std's error
     shown = _simplest(sigma * (1 - error), sigma * (1 + error))
     low, high = _simplest(stats.min - gap, stats.min), _simplest(stats.max, stats.max + gap)
     return Recognised(
-        f"trunc_normal_({_mean_part(stats)}std={shown}, a={low}, b={high})", half, stats.std
+        f"trunc_normal_({_mean_part(stats)}std={shown}, a={low}, b={high})",
+        max(abs(float(low)), abs(float(high))),
+        stats.std,
     )
 
 

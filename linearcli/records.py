@@ -42,6 +42,9 @@ class LinearCall:
     producer: Producer | None = None
     from_feature_map: bool = False  # the input came from a Conv/Pool map, maybe via ReLU etc.
     after_recovery: bool = False  # linearcli had replaced an earlier wrong input to go on
+    # The producer is known (its output, through shape-preserving layers), not credited
+    # as the last module to run before code in a forward() made the input.
+    producer_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class LinearRecord:
     adapters: tuple[Adapter, ...] = ()  # LoRA: the row is the wrapper, its base layer's map
     uses: tuple[MapUse, ...] = ()  # applications the op watcher saw (not a module's own call)
     train_only: bool = False  # not called in eval mode, called by a train-mode pass
+    rectified: bool = False  # a ReLU took its output (whose gradient at 0 is 0)
     # The other modules holding the same weight tensor: an LM head tied to the embedding.
     tied_to: tuple[str, ...] = ()
 

@@ -48,6 +48,26 @@ def undone_afterwards(model: nn.Module) -> Iterator[None]:
         _remove_new_hooks(model, hooks)
 
 
+@contextmanager
+def plain_attributes_kept(model: nn.Module) -> Iterator[None]:
+    """Every module's plain attributes (numbers, strings, flags: a step counter a
+    training-mode forward() increments) as they were, after the block."""
+    plain = (bool, int, float, str, type(None))
+    saved = [
+        (module, {k: v for k, v in vars(module).items() if isinstance(v, plain)})
+        for module in model.modules()
+    ]
+    try:
+        yield
+    finally:
+        for module, values in saved:
+            for key in [k for k, v in vars(module).items() if isinstance(v, plain)]:
+                if key not in values:
+                    delattr(module, key)
+            for key, value in values.items():
+                setattr(module, key, value)
+
+
 def _hook_keys(model: nn.Module) -> dict[tuple[int, str], set[Any]]:
     return {
         (id(module), table): set(getattr(module, table, {}))

@@ -122,3 +122,8 @@ def test_the_readme_pytest_example_runs() -> None:
     assert len(tests) == 2
     for test in tests:
         test()  # type: ignore[operator]
+
+
+def test_an_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="mode must be 'eval' or 'train', not 'mean'"):
+        inspect_model(Net(), torch.randn(4, 8), mode="mean")  # type: ignore[arg-type]

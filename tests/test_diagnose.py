@@ -412,3 +412,56 @@ def test_non_finite_weights_are_an_error_and_end_the_init_audit(
     assert (finding.severity, finding.code, finding.layer) == ("error", "non-finite-weights", "fc")
     assert finding.message.startswith(counted)
     assert finding.source == "m.py:3" and finding.fix and "reset_parameters()" in finding.fix
+
+
+def test_a_zero_layer_before_a_relu_never_learns() -> None:
+    """Weight and bias 0 then ReLU: outputs 0, where ReLU's gradient is 0. With tanh
+    (gradient 1 at 0) the next layer's random weights still reach it."""
+    zero = replace(
+        record("hidden", HIDDEN_RAN, 16, 8),
+        weight_stats=constant(0.0, 128),
+        bias_stats=constant(0.0, 8),
+        rectified=True,
+    )
+    out = record("out", FED_BY_HIDDEN, 8, 1)
+    audits = {r.name: audit(r, None) for r in (zero, out)}
+    (finding,) = diagnose(make_trace(zero, out), {}, audits)
+    assert (finding.severity, finding.code, finding.layer) == (
+        "warning",
+        "symmetric-init",
+        "hidden",
+    )
+    assert "and a ReLU takes its outputs: all 8 are 0 or less for every input" in finding.message
+    unrectified = replace(zero, rectified=False)
+    audits["hidden"] = audit(unrectified, None)
+    assert diagnose(make_trace(unrectified, out), {}, audits) == ()
+
+
+def test_a_reader_guessed_from_code_in_forward_is_no_reader() -> None:
+    """head reads x + proj(...): the residual add is code, so proj's reader is a guess."""
+    guessed = (
+        LinearCall((2, 8), (2, 1), Producer("hidden", "Linear", (16, 8)), False, False, False),
+    )
+    hidden = replace(
+        record("hidden", HIDDEN_RAN, 16, 8),
+        weight_stats=constant(0.0, 128),
+        bias_stats=constant(0.0, 8),
+    )
+    head = replace(record("head", guessed, 8, 1), weight_stats=constant(0.0, 8))
+    audits = {r.name: audit(r, None) for r in (hidden, head)}
+    assert diagnose(make_trace(hidden, head), {}, audits) == ()
+
+
+def test_a_tied_embeddings_spread_is_no_outlier() -> None:
+    """nn.Embedding draws N(0, 1): a head tied to it has that spread on purpose."""
+    call = LinearCall((2, 400), (2, 4), INPUT)
+    tied = replace(
+        record("lm_head", (call,), 400, 4),
+        weight_stats=Stats(-4.0, 4.0, 0.0, 1.0, 1600),
+        tied_to=("embed",),
+    )
+    assert diagnose(make_trace(tied), {}, {"lm_head": audit(tied, None)}) == ()
+    untied = replace(tied, tied_to=())
+    assert [f.code for f in diagnose(make_trace(untied), {}, {"lm_head": audit(untied, None)})] == [
+        "init-outlier"
+    ]

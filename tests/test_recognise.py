@@ -140,3 +140,24 @@ def test_the_parameter_has_every_digit_the_count_can_tell() -> None:
 def label_of(stats: Stats) -> str | None:
     found = recognise(stats, 768, 768, linear=True)
     return found.scheme if found else None
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_the_default_in_half_precision_is_still_the_default(dtype: torch.dtype) -> None:
+    """Rounding to 8 or 11 significant bits moves the extremes by up to 1/256."""
+    for seed in range(SEEDS):
+        torch.manual_seed(seed)
+        weight = nn.Linear(784, 256).to(dtype).weight.detach()
+        assert label(weight) == "default", seed
+
+
+def test_a_cut_at_three_deviations_names_its_bounds() -> None:
+    for seed in range(20):
+        torch.manual_seed(seed)
+        weight = nn.init.trunc_normal_(torch.empty(1024, 256), std=0.02, a=-0.06, b=0.06)
+        assert label(weight) == "trunc_normal_(std=0.02, a=-0.06, b=0.06)", seed
+
+
+def test_a_constant_keeps_its_digits() -> None:
+    found = recognise(Stats(1 / 3, 1 / 3, 1 / 3, 0.0, 64), 8, 8, linear=True)
+    assert found is not None and found.scheme == "constant_(val=0.3333333333333333)"

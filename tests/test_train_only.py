@@ -97,3 +97,60 @@ def test_the_not_called_fix_is_python() -> None:
     report = inspect_model(model, torch.randn(2, 4))
     (finding,) = report.diagnostics
     assert finding.fix == "call self[1][0] in forward(), or delete it (20 parameters)"
+
+
+class TrainingWrites(nn.Module):
+    """Training-only code that writes: a parameter scaled in place, a step counter, a new
+    attribute, and a LazyLinear only training calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.aux = nn.Linear(4, 2)
+        self.codebook = nn.Parameter(torch.ones(3))
+        self.steps = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        if self.training:
+            self.codebook.data.mul_(0.5)
+            self.steps += 1
+            self.seen = True
+            return self.fc(x), self.aux(x)
+        return self.fc(x)
+
+
+def test_the_train_pass_leaves_parameters_and_attributes_as_found() -> None:
+    model = TrainingWrites().eval()
+    report = inspect_model(model, torch.randn(2, 4))
+    assert {layer.name: layer.status for layer in report.layers} == {
+        "fc": "ok",
+        "aux": "train-only",
+    }
+    assert torch.equal(model.codebook.detach(), torch.ones(3))
+    assert model.steps == 0 and not hasattr(model, "seen")
+
+
+class LazyInTraining(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.later = nn.LazyLinear(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.later(x) if self.training else self.fc(x)
+
+
+def test_a_lazy_module_is_not_materialised_by_a_train_pass() -> None:
+    model = LazyInTraining().eval()
+    report = inspect_model(model, torch.randn(2, 4))
+    assert isinstance(model.later, nn.LazyLinear)
+    assert [layer.status for layer in report.layers] == ["ok", "not-called"]
+
+
+def test_every_fix_path_is_python() -> None:
+    import ast
+
+    names = ["features.1.0.attn.qkv", "blocks.stage-1.fc", "heads.lambda.proj", "0", "a.b"]
+    for name in names:
+        ast.parse(attribute(name), mode="eval")
+    assert attribute("heads.lambda.proj") == "getattr(self.heads, 'lambda').proj"

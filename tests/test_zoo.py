@@ -127,6 +127,15 @@ def rows(report: Report) -> list[Row]:
     ]
 
 
+def ran(report: Report) -> dict[str, tuple[object, ...]]:
+    """Each layer that ran: its calls and the shapes its first call saw."""
+    return {
+        layer.name: (layer.calls, layer.input_shape, layer.output_shape)
+        for layer in report.layers
+        if layer.calls
+    }
+
+
 def serious(report: Report) -> list[Diagnostic]:
     return [d for d in report.diagnostics if d.severity in ("error", "warning")]
 
@@ -176,8 +185,10 @@ def test_spec_on_every_device(spec_dir: Path, name: str, device: str) -> None:
         assert [d.severity for d in stops] == ["info"], NEEDS_VALUES[name]
         assert set(rows(report)) <= set(rows(cpu))
         assert {r for r in rows(cpu) if r[1] == "Linear"} <= set(rows(report))
+        assert ran(report).items() <= ran(cpu).items()  # what ran saw the CPU's shapes
         return
     assert rows(report) == rows(cpu)
+    assert ran(report) == ran(cpu)
     assert report.totals.linear_maps == cpu.totals.linear_maps
     if device == "meta":
         fell_back = [

@@ -22,9 +22,10 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from linearcli.records import ForwardFailure, Trace
-from linearcli.restore import undone_afterwards
+from linearcli.restore import plain_attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
 from linearcli.trace.maps import features, numel
@@ -116,6 +117,7 @@ def _run(
     mode: str,
     recorder: Recorder,
     watching: bool,
+    stand_ins: dict[str, torch.Tensor] | None = None,
 ) -> tuple[ops.WeightUses, Any, ForwardFailure | None]:
     uses = ops.WeightUses(maps.watched(recorder.named) if watching else (), recorder.names)
     quiet = ops.quiet_modules(m for _, m in recorder.named) if watching else []
@@ -126,19 +128,40 @@ def _run(
         torch.compiler.set_stance("force_eager"),
         uses.quiet_inside(quiet) if watching else nullcontext(),
     ):
-        output, failure = recorder.run(model, *inputs, training=mode == "train")
+        output, failure = recorder.run(
+            model, *inputs, training=mode == "train", stand_ins=stand_ins
+        )
     return uses, output, failure
 
 
 def _called_in_training(
     model: nn.Module, inputs: tuple[tuple[Any, ...], dict[str, Any]]
 ) -> set[int]:
-    """The modules a train-mode pass calls: without gradients, and every buffer, random
-    generator and module mode restored after it (``_run``). Nothing, if it fails (a
-    BatchNorm given a batch of one in training mode, say)."""
+    """The modules a train-mode pass calls. It runs on meta stand-ins for every parameter
+    and buffer (torch.func.functional_call), so what training code writes (a parameter
+    scaled in place, BatchNorm's statistics) lands on them, not on the model; plain
+    attributes it sets (a step counter) are put back, and modes, hooks and random
+    generators are restored as after every pass. Not run while a lazy module awaits its
+    first call, which would materialise it. Nothing, if it fails (a BatchNorm given a
+    batch of one, an .item() the meta device cannot answer)."""
+    tensors: list[tuple[str, torch.Tensor]] = [*model.named_parameters(remove_duplicate=False)]
+    tensors += model.named_buffers(remove_duplicate=False)
+    if any(is_lazy(t) for _, t in tensors):
+        return set()
+    stand_ins = {name: torch.empty_like(t, device="meta") for name, t in tensors}
+    args, keywords = inputs
+    on_meta = (
+        tuple(_on_meta(x) for x in args),
+        {key: _on_meta(value) for key, value in keywords.items()},
+    )
     recorder = Recorder(model)
-    _, _, failure = _run(model, inputs, "train", recorder, watching=False)
+    with plain_attributes_kept(model):
+        _, _, failure = _run(model, on_meta, "train", recorder, False, stand_ins)
     return set() if failure is not None else set(recorder.called)
+
+
+def _on_meta(value: Any) -> Any:
+    return torch.empty_like(value, device="meta") if isinstance(value, torch.Tensor) else value
 
 
 def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:

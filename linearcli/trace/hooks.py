@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import traceback
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -27,6 +27,24 @@ from linearcli.trace.ops import is_matrix
 from linearcli.trace.outputs import first_tensor, is_dense, shape
 
 MODEL_INPUT = Producer(name=None, type_name="input")
+
+
+# Activations whose gradient at 0 is 0 (torch's convention for ReLU): a layer whose
+# outputs are all 0 gets no gradient through them.
+_ZERO_SLOPE_AT_ZERO = (nn.ReLU, nn.ReLU6)
+
+
+class Origin(NamedTuple):
+    """Where a tensor came from: the module that decided its size, whether it is a conv or
+    pool feature map, and whether that is known (the module's own output, passed through
+    shape-preserving layers) or a guess (made by code in a forward(): the last module)."""
+
+    producer: Producer | None
+    feature_map: bool
+    exact: bool
+
+
+UNKNOWN = Origin(None, feature_map=False, exact=False)
 # Modules whose output is a spatial feature map (batch, channels, *positions).
 _FEATURE_MAP_MAKERS: tuple[type[nn.Module], ...] = (
     nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
@@ -62,11 +80,13 @@ class Recorder:
         self.leaves = {id(m) for _, m in self.named if not any(True for _ in m.children())}
         self.map_makers = {id(m) for _, m in self.named if isinstance(m, _FEATURE_MAP_MAKERS)}
         self.producers: dict[int, Producer] = {}  # made after a module runs: LazyLinear
-        # id(tensor) -> (weak reference, who made it, is it a feature map); the weak
-        # reference tells a live entry from a freed tensor whose id was reused.
-        self.origins: dict[int, tuple[weakref.ref[torch.Tensor], Producer, bool]] = {}
+        # id(tensor) -> (weak reference, where it came from); the weak reference tells a
+        # live entry from a freed tensor whose id was reused.
+        self.origins: dict[int, tuple[weakref.ref[torch.Tensor], Origin]] = {}
         # The last leaf module that ran: who, its output's shape and strides, a feature map?
         self.last_leaf: tuple[Producer, Shape, tuple[int, ...], bool] | None = None
+        # Linears whose own output a ReLU took: where a zero output gets no gradient back.
+        self.rectified: set[str] = set()
         self.recovered = False
 
     def run(
@@ -76,10 +96,13 @@ class Recorder:
         keywords: dict[str, Any],
         *,
         training: bool = False,
+        stand_ins: dict[str, torch.Tensor] | None = None,
     ) -> tuple[Any, ForwardFailure | None]:
+        """``stand_ins``: tensors the forward uses in place of the model's own parameters
+        and buffers, by qualified name (torch.func.functional_call)."""
         for x in (*inputs, *keywords.values()):
             if is_dense(x):
-                self.note(x, MODEL_INPUT, feature_map=False)
+                self.note(x, Origin(MODEL_INPUT, feature_map=False, exact=True))
         modes = [(module, module.training) for _, module in self.named]
         handles = []
         try:
@@ -92,6 +115,8 @@ class Recorder:
             model.train(training)
             with torch.no_grad():
                 try:
+                    if stand_ins is not None:
+                        return torch.func.functional_call(model, stand_ins, inputs, keywords), None
                     return model(*inputs, **keywords), None
                 except STOPS_THE_RUN:
                     raise
@@ -109,9 +134,9 @@ class Recorder:
         if not is_dense(x):
             self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
             return None
-        producer, feature_map = self.origin(x)
+        producer, feature_map, exact = self.origin(x)
         self.calls[id(module)].append(
-            LinearCall(tuple(x.shape), None, producer, feature_map, after_recovery=self.recovered)
+            LinearCall(tuple(x.shape), None, producer, feature_map, self.recovered, exact)
         )
         # Checked before the Linear runs: it still sees the unflattened input, and the
         # finding is the same on every device.
@@ -131,15 +156,19 @@ class Recorder:
         leaf = id(module) in self.leaves
         makes_maps = id(module) in self.map_makers
         producer: Producer | None
+        exact = True
         if leaf and x is not None and x.shape == made.shape and id(module) not in self.calls:
             # ReLU, Dropout, LayerNorm...: the size was decided upstream, so credit that module.
-            producer, feature_map = self.origin(x)
+            producer, feature_map, exact = self.origin(x)
             feature_map = feature_map or makes_maps
+            if exact and producer is not None and producer.features is not None:
+                if isinstance(module, _ZERO_SLOPE_AT_ZERO) and producer.name is not None:
+                    self.rectified.add(producer.name)
         else:
             producer, feature_map = None, makes_maps
         if producer is None:
-            producer = self.produced_by(module)
-        self.note(made, producer, feature_map=feature_map)
+            producer, exact = self.produced_by(module), True
+        self.note(made, Origin(producer, feature_map, exact))
         if leaf:
             self.last_leaf = (producer, tuple(made.shape), made.stride(), feature_map)
 
@@ -154,10 +183,13 @@ class Recorder:
                 last.producer,
                 last.from_feature_map,
                 last.after_recovery,
+                last.producer_exact,
             )
             return
-        producer, feature_map = self.origin(x) if x is not None else (None, False)
-        calls.append(LinearCall(shape(x), shape(output), producer, feature_map, self.recovered))
+        producer, feature_map, exact = self.origin(x) if x is not None else UNKNOWN
+        calls.append(
+            LinearCall(shape(x), shape(output), producer, feature_map, self.recovered, exact)
+        )
 
     def produced_by(self, module: nn.Module) -> Producer:
         producer = self.producers.get(id(module))
@@ -167,24 +199,25 @@ class Recorder:
             self.producers[id(module)] = producer
         return producer
 
-    def note(self, tensor: torch.Tensor, producer: Producer, *, feature_map: bool) -> None:
+    def note(self, tensor: torch.Tensor, origin: Origin) -> None:
         known = self.origins.get(id(tensor))
         if known is not None and known[0]() is tensor:
             return  # the innermost module made it; its container only passes it on
-        self.origins[id(tensor)] = (weakref.ref(tensor), producer, feature_map)
+        self.origins[id(tensor)] = (weakref.ref(tensor), origin)
 
-    def origin(self, x: torch.Tensor) -> tuple[Producer | None, bool]:
+    def origin(self, x: torch.Tensor) -> Origin:
         known = self.origins.get(id(x))
         if known is not None and known[0]() is x:
-            return known[1], known[2]
+            return known[1]
         if self.last_leaf is not None:
-            # Made by code in a forward() (torch.sigmoid, x.view): credit the last module
-            # that ran. It is still that module's feature map only if laid out the same:
-            # x.permute(0, 2, 3, 1) of a (N, 8, 8, 8) map has its shape, not its strides.
+            # Made by code in a forward() (torch.sigmoid, x.view, x + residual): credit the
+            # last module that ran, as a guess (not exact). It is still that module's
+            # feature map only if laid out the same: x.permute(0, 2, 3, 1) of a
+            # (N, 8, 8, 8) map has its shape, not its strides.
             producer, shape, strides, feature_map = self.last_leaf
             same = feature_map and shape == tuple(x.shape) and strides == x.stride()
-            return producer, same
-        return None, False
+            return Origin(producer, same, exact=False)
+        return UNKNOWN
 
     def failure(self, exc: BaseException, model: nn.Module) -> ForwardFailure:
         culprit = _innermost_module(exc, self.names) or model

@@ -31,6 +31,7 @@ class Seen(Protocol):
     calls: dict[int, list[LinearCall]]
     called: set[int]
     type_names: dict[int, str]
+    rectified: set[str]  # Linears a ReLU read the output of
 
 
 def record(
@@ -79,6 +80,7 @@ def record(
         adapters=row.adapters,
         uses=tuple(uses),
         train_only=train_only and not calls and used_by is None,
+        rectified=row.name in seen.rectified,
     )
 
 
