@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from linearcli.batch_axis import batch_axis
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.meta_limits import meta_cannot_run
 from linearcli.records import LINEAR, ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
@@ -38,6 +39,8 @@ def diagnose(
                 findings.append(_at(finding, sources.get(record.module)))
         if not record.calls and record.used_by is None:
             findings.append(_at(_not_called(record, trace), sources.get(record.module)))
+    if trace.batch_loss is not None:
+        findings.extend(batch_axis(trace.batch_loss, trace.linears, sources))
     if trace.failure is not None and _meta_limit(trace):
         # before the not-called infos it explains
         findings.insert(0, _meta_unchecked(trace, trace.failure, sources))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
@@ -125,6 +126,20 @@ class ForwardFailure:
 
 
 @dataclass(frozen=True)
+class BatchLoss:
+    """The operation after which no tensor had the batch axis any more."""
+
+    op: str  # the aten operation: view, cat, squeeze, mean...
+    line: str | None  # file:line of the user's code that called it
+    input_shape: Shape
+    output_shape: Shape
+    batch: int
+    kind: str  # folded, concatenated, dropped, reduced, selected
+    per_sample: int  # values per sample in its input: the size a flatten would give
+    dims: tuple[Any, ...] = ()  # the operation's other arguments (dims, sizes)
+
+
+@dataclass(frozen=True)
 class Trace:
     linears: tuple[LinearRecord, ...]
     input_shapes: tuple[Shape, ...]
@@ -139,3 +154,4 @@ class Trace:
     dtype: str
     # Every tensor the model returned: where it is ("0", "logits", "past.0.1"), its shape.
     outputs: tuple[tuple[str, Shape], ...] = ()
+    batch_loss: BatchLoss | None = None  # where a returned tensor lost the batch axis

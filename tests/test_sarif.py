@@ -151,6 +151,7 @@ def test_rules_describe_every_code(sarif_schema: dict[str, Any]) -> None:
         "unflattened-input": "error",
         "forward-error": "error",
         "not-called": "warning",
+        "batch-axis": "warning",
         "train-only": "note",
         "non-finite-weights": "error",
         "symmetric-init": "warning",
@@ -235,7 +236,7 @@ def test_hand_made_findings(sarif_schema: dict[str, Any]) -> None:
         "spec-error",
     ]
     assert [r["level"] for r in results] == ["error", "note", "warning", "error", "error"]
-    assert [r.get("ruleIndex") for r in results] == [2, 8, None, 12, 11]
+    assert [r.get("ruleIndex") for r in results] == [2, 9, None, 13, 12]
     error, meta, _, built, spec = results
     assert error["message"]["text"] == "fc: bad; \\x1b[2Jworse"
     assert error["locations"][0]["physicalLocation"] == {

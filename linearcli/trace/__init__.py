@@ -27,6 +27,7 @@ from torch.nn.parameter import is_lazy
 from linearcli.records import ForwardFailure, Trace
 from linearcli.restore import plain_attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
+from linearcli.trace.batch import batch_lost
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
 from linearcli.trace.maps import features, numel
 from linearcli.trace.outputs import first_tensor, named_tensors, shape
@@ -91,7 +92,11 @@ def trace(
     map_tensors = linear | {
         id(p): p for row in rows for p in (row.weight, row.bias) if p is not None
     }
+    lost = None
+    if failure is None and mode != "train":
+        lost = batch_lost(model, (inputs, keywords), output)
     return Trace(
+        batch_loss=lost,
         linears=records,
         input_shapes=tuple(
             s for s in (shape(x) for x in (*inputs, *keywords.values())) if s is not None
