@@ -72,12 +72,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "batch-axis",
         "warning",
-        "An operation folded, dropped or reduced the batch axis, and it never came back.",
-        "Nothing raised, but a tensor the model returns does not start with the batch: "
-        "x.view(-1, 320) dealt 4 images out as 5 rows, mean(0) mixed the samples, squeeze() "
-        "dropped a batch of one, cat(dim=0) doubled it. A second look on the meta device, "
-        "with twice the batch, finds the operation and its line; the fix keeps the batch "
-        "axis, with the per-sample size the next Linear needs.",
+        "A reshape dealt the batch out into rows that mix samples.",
+        "Nothing raised, but a reshape gave rows that are not a whole number per sample: "
+        "x.view(-1, 320) on maps of 400 values gives 5 rows for 4 images. A second look on "
+        "the meta device, with twice the batch, finds the reshape and its line; the fix keeps "
+        "the batch axis, with the per-sample size the next Linear needs.",
         _FINDINGS,
     ),
     Rule(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
@@ -127,16 +126,14 @@ class ForwardFailure:
 
 @dataclass(frozen=True)
 class BatchLoss:
-    """The operation after which no tensor had the batch axis any more."""
+    """The reshape that dealt the batch out into rows that mix samples."""
 
     op: str  # the aten operation: view, cat, squeeze, mean...
     line: str | None  # file:line of the user's code that called it
     input_shape: Shape
     output_shape: Shape
     batch: int
-    kind: str  # folded, concatenated, dropped, reduced, selected
     per_sample: int  # values per sample in its input: the size a flatten would give
-    dims: tuple[Any, ...] = ()  # the operation's other arguments (dims, sizes)
 
 
 @dataclass(frozen=True)

@@ -48,24 +48,27 @@ def undone_afterwards(model: nn.Module) -> Iterator[None]:
         _remove_new_hooks(model, hooks)
 
 
+_REGISTRIES = frozenset({"_parameters", "_buffers", "_modules"})
+
+
 @contextmanager
-def plain_attributes_kept(model: nn.Module) -> Iterator[None]:
-    """Every module's plain attributes (numbers, strings, flags: a step counter a
-    training-mode forward() increments) as they were, after the block."""
-    plain = (bool, int, float, str, type(None))
+def attributes_kept(model: nn.Module) -> Iterator[None]:
+    """Every module's own attributes as they were, by reference, after the block: a step
+    counter a forward() increments, a tensor it keeps (``self.last = y``, a meta tensor in
+    a pass on stand-ins), one it adds. Parameters, buffers and submodules are left to
+    their own restoring; a list or dict changed in place is not copied back."""
     saved = [
-        (module, {k: v for k, v in vars(module).items() if isinstance(v, plain)})
+        (module, {k: v for k, v in vars(module).items() if k not in _REGISTRIES})
         for module in model.modules()
     ]
     try:
         yield
     finally:
         for module, values in saved:
-            for key in [k for k, v in vars(module).items() if isinstance(v, plain)]:
-                if key not in values:
-                    delattr(module, key)
-            for key, value in values.items():
-                setattr(module, key, value)
+            own = module.__dict__  # as stored: nn.Module.__setattr__ would file tensors
+            for key in [k for k in own if k not in _REGISTRIES and k not in values]:
+                del own[key]
+            own.update(values)
 
 
 def _hook_keys(model: nn.Module) -> dict[tuple[int, str], set[Any]]:

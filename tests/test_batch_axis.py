@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -34,70 +36,108 @@ def line_of(text: str) -> str:
     raise AssertionError(text)
 
 
-def test_a_view_that_folds_the_batch_points_at_the_view_and_the_linear() -> None:
+def test_a_view_that_mixes_samples_points_at_the_view_and_the_linear() -> None:
     report = inspect_model(Folds(), torch.randn(4, 3, 14, 14))
     assert report.outputs == (("", (5, 10)),)
     view, linear = report.diagnostics
     assert (view.severity, view.code, view.layer) == ("warning", "batch-axis", None)
     assert view.source == line_of("x = x.view(-1, 320)  # the line to edit")
     assert view.message.startswith(
-        f"view (or reshape) at {view.source} made (5, 320) from (4, 16, 5, 5): it folds the "
-        "batch axis into another: a batch of 4 comes out as 5 rows"
+        f"view (or reshape) at {view.source} made (5, 320) from (4, 16, 5, 5): it deals the "
+        "4 samples out as 5 rows, not a whole number per sample, so rows mix samples "
+        "(400 values each)"
     )
-    assert view.fix is not None and "x.view(x.size(0), -1)" in view.fix
-    assert "400 values per sample" in view.fix
+    assert (
+        view.fix
+        == "keep the batch axis: x.view(x.size(0), -1) (or x.flatten(1)): 400 values per sample"
+    )
     assert (linear.code, linear.layer) == ("batch-axis", "fc1")
     assert linear.fix == "set in_features to 400: nn.Linear(400, 50)"
     assert report.ok and report.failed(strict=True)  # warnings: a pre-commit hook fails
 
 
-class Reduces(nn.Module):
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.dim = dim
-        self.fc = nn.Linear(8, 3)
+class PerToken(nn.Module):
+    """A language model's logits flattened for the loss: one row per token per sample."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x).mean(self.dim)
-
-
-def test_a_mean_over_the_batch_is_found_and_over_features_is_not() -> None:
-    (finding,) = inspect_model(Reduces(0), torch.randn(5, 8)).diagnostics
-    assert finding.code == "batch-axis" and "reduces over the batch axis" in finding.message
-    assert finding.fix is not None and "dim=1" in finding.fix
-    assert inspect_model(Reduces(1), torch.randn(5, 8)).diagnostics == ()
-
-
-class Joins(nn.Module):
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.dim = dim
-        self.a, self.b = nn.Linear(8, 4), nn.Linear(8, 4)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.a(x), self.b(x)], dim=self.dim)
-
-
-def test_a_cat_along_the_batch_is_found() -> None:
-    (finding,) = inspect_model(Joins(0), torch.randn(3, 8)).diagnostics
-    assert "joins along the batch axis: the 3 samples become 6" in finding.message
-    assert finding.fix is not None and "dim=1" in finding.fix
-    assert inspect_model(Joins(1), torch.randn(3, 8)).diagnostics == ()
-
-
-class Squeezes(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.fc = nn.Linear(8, 4)
+        self.embed = nn.Embedding(50, 16)
+        self.head = nn.Linear(16, 50)
+
+    def forward(
+        self, ids: torch.Tensor, targets: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.head(self.embed(ids)).view(-1, 50)
+        return logits, F.cross_entropy(logits, targets.view(-1))
+
+
+class SequenceFirst(nn.Module):
+    """(T, B) tokens, PyTorch's default layout for nn.Transformer: mean over time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(30, 16)
+        layer = nn.TransformerEncoderLayer(16, 2, 32)
+        self.encoder = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.encoder(self.embed(tokens)).mean(dim=0))
+
+
+class KeepsState(nn.Module):
+    """Keeps its last output and a step count; its output mixes samples."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 4)
+        self.steps = 0
+        self.last: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x[:, :, None].squeeze())
+        self.steps += 1
+        self.last = self.fc(x).detach()
+        return self.last.reshape(-1, 8)[:, :3]
 
 
-def test_squeeze_of_a_batch_of_one_is_found() -> None:
-    (finding,) = inspect_model(Squeezes(), torch.randn(1, 8)).diagnostics
-    assert "drops the batch axis (the batch here is 1)" in finding.message
-    assert finding.fix is not None and "squeeze(-1)" in finding.fix
+class LazyLeftOver(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 4)
+        self.spare = nn.LazyLinear(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x).reshape(-1, 8)
+
+
+def test_correct_models_stay_clean() -> None:
+    ids = torch.randint(0, 50, (4, 8))
+    assert inspect_model(PerToken(), ids, ids).diagnostics == ()  # (32, 50): 8 per sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on batch_first
+        time_first = inspect_model(SequenceFirst().eval(), torch.randint(0, 30, (12, 5)))
+    assert time_first.diagnostics == ()
+    assert inspect_model(FoldsHeads(), torch.randn(2, 5, 16)).diagnostics == ()
+    assert inspect_model(ReturnsLoss(), torch.randn(4, 8)).diagnostics == ()  # a scalar
+    assert inspect_model(nn.GRU(8, 16), torch.randn(7, 3, 8)).diagnostics == ()
+
+
+def test_the_second_look_leaves_the_model_as_found() -> None:
+    model = KeepsState().eval()
+    x = torch.randn(4, 6)
+    torch.manual_seed(1)
+    expected = torch.rand(1)
+    torch.manual_seed(1)
+    report = inspect_model(model, x)
+    assert [d.code for d in report.diagnostics] == ["batch-axis"]  # 4 samples as 2 rows
+    assert torch.equal(torch.rand(1), expected)
+    assert model.steps == 1 and model.last is not None and model.last.device.type == "cpu"
+    assert not model.training
+
+
+def test_a_lazy_module_stops_the_second_look_not_the_report() -> None:
+    report = inspect_model(LazyLeftOver(), torch.randn(4, 6))
+    assert [(d.code, d.layer) for d in report.diagnostics] == [("not-called", "spare")]
 
 
 class FoldsHeads(nn.Module):
@@ -124,18 +164,3 @@ class ReturnsLoss(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(x).pow(2).mean()
-
-
-def test_correct_models_stay_clean() -> None:
-    assert inspect_model(FoldsHeads(), torch.randn(2, 5, 16)).diagnostics == ()
-    assert inspect_model(ReturnsLoss(), torch.randn(4, 8)).diagnostics == ()  # a scalar
-    time_major = nn.GRU(8, 16)  # (T, B, F): axis 0 is time, kept
-    assert inspect_model(time_major, torch.randn(7, 3, 8)).diagnostics == ()
-
-
-def test_the_second_look_leaves_the_model_as_found() -> None:
-    model = Folds().eval()
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    inspect_model(model, torch.randn(4, 3, 14, 14))
-    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
-    assert all(v.device.type == "cpu" for v in model.state_dict().values())

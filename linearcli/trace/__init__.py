@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from linearcli.records import ForwardFailure, Trace
-from linearcli.restore import plain_attributes_kept, undone_afterwards
+from linearcli.restore import attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
 from linearcli.trace.batch import batch_lost
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
@@ -144,8 +144,8 @@ def _called_in_training(
 ) -> set[int]:
     """The modules a train-mode pass calls. It runs on meta stand-ins for every parameter
     and buffer (torch.func.functional_call), so what training code writes (a parameter
-    scaled in place, BatchNorm's statistics) lands on them, not on the model; plain
-    attributes it sets (a step counter) are put back, and modes, hooks and random
+    scaled in place, BatchNorm's statistics) lands on them, not on the model; the
+    attributes it sets (a step counter, a kept tensor) are put back, and modes, hooks and random
     generators are restored as after every pass. Not run while a lazy module awaits its
     first call, which would materialise it. Nothing, if it fails (a BatchNorm given a
     batch of one, an .item() the meta device cannot answer)."""
@@ -160,7 +160,7 @@ def _called_in_training(
         {key: _on_meta(value) for key, value in keywords.items()},
     )
     recorder = Recorder(model)
-    with plain_attributes_kept(model):
+    with attributes_kept(model):
         _, _, failure = _run(model, on_meta, "train", recorder, False, stand_ins)
     return set() if failure is not None else set(recorder.called)
 
