@@ -53,13 +53,19 @@ _REGISTRIES = frozenset({"_parameters", "_buffers", "_modules"})
 
 @contextmanager
 def attributes_kept(model: nn.Module) -> Iterator[None]:
-    """Every module's own attributes as they were, by reference, after the block: a step
-    counter a forward() increments, a tensor it keeps (``self.last = y``, a meta tensor in
-    a pass on stand-ins), one it adds. Parameters, buffers and submodules are left to
-    their own restoring; a list or dict changed in place is not copied back."""
+    """Every module's own attributes as they were after the block: a step counter a
+    forward() increments, a tensor it keeps (``self.last = y``, a meta tensor in a pass
+    on stand-ins), one it adds, and what a list, dict or set attribute holds (a cache it
+    appends to). Parameters, buffers and submodules are left to their own restoring."""
     saved = [
         (module, {k: v for k, v in vars(module).items() if k not in _REGISTRIES})
         for module in model.modules()
+    ]
+    contents = [
+        (value, list(value.items()) if isinstance(value, dict) else list(value))
+        for _, values in saved
+        for value in values.values()
+        if type(value) in (list, dict, set) or isinstance(value, dict)
     ]
     try:
         yield
@@ -69,6 +75,14 @@ def attributes_kept(model: nn.Module) -> Iterator[None]:
             for key in [k for k in own if k not in _REGISTRIES and k not in values]:
                 del own[key]
             own.update(values)
+        for container, held in contents:
+            container.clear()
+            if isinstance(container, dict):
+                container.update(held)
+            elif isinstance(container, list):
+                container.extend(held)
+            else:
+                container.update(held)
 
 
 def _hook_keys(model: nn.Module) -> dict[tuple[int, str], set[Any]]:

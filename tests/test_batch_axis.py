@@ -93,9 +93,11 @@ class KeepsState(nn.Module):
         self.fc = nn.Linear(6, 4)
         self.steps = 0
         self.last: torch.Tensor | None = None
+        self.seen: list[tuple[int, ...]] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.steps += 1
+        self.seen.append(tuple(x.shape))
         self.last = self.fc(x).detach()
         return self.last.reshape(-1, 8)[:, :3]
 
@@ -132,6 +134,7 @@ def test_the_second_look_leaves_the_model_as_found() -> None:
     assert [d.code for d in report.diagnostics] == ["batch-axis"]  # 4 samples as 2 rows
     assert torch.equal(torch.rand(1), expected)
     assert model.steps == 1 and model.last is not None and model.last.device.type == "cpu"
+    assert model.seen == [(4, 6)]  # the inspected pass's, not the second look's
     assert not model.training
 
 
