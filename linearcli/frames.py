@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sysconfig
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import torch
 
@@ -25,12 +25,26 @@ def display_path(filename: str) -> str:
         return filename
 
 
+def location(filename: str, line: int) -> str:
+    """``file:line`` as a user would type it."""
+    return f"{display_path(filename)}:{line}"
+
+
 def deepest_user_line(tb: TracebackType | None) -> str | None:
     """``file:line`` of the innermost traceback frame in user code, if any."""
     found = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if is_user_code(filename):
-            found = f"{display_path(filename)}:{tb.tb_lineno}"
+            found = location(filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def calling_user_line(frame: FrameType | None) -> str | None:
+    """``file:line`` of the nearest frame in user code, from ``frame`` outwards."""
+    while frame is not None:
+        if is_user_code(frame.f_code.co_filename):
+            return location(frame.f_code.co_filename, frame.f_lineno)
+        frame = frame.f_back
+    return None

@@ -57,6 +57,39 @@ def constructing_on_meta() -> Iterator[None]:
         yield
 
 
+def meta_stand_ins(model: nn.Module) -> dict[str, torch.Tensor] | None:
+    """A meta tensor for each of the model's parameters and buffers, by qualified name,
+    for a pass that must not touch them (torch.func.functional_call). None while a lazy
+    module awaits its first call (running it would materialise it), or where a tensor has
+    no meta twin (a quantized buffer)."""
+    named: list[tuple[str, torch.Tensor]] = [*model.named_parameters(remove_duplicate=False)]
+    named += model.named_buffers(remove_duplicate=False)
+    if any(is_lazy(t) for _, t in named):
+        return None
+    try:
+        return {name: torch.empty_like(t, device="meta") for name, t in named}
+    except (NotImplementedError, RuntimeError):
+        return None
+
+
+def meta_inputs(
+    inputs: tuple[tuple[Any, ...], dict[str, Any]], batch: int | None = None, size: int = 0
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The inputs as meta tensors of the same shapes and dtypes (other values as they
+    are); with ``batch``, a first axis of that size becomes ``size``."""
+
+    def on_meta(value: Any) -> Any:
+        if not isinstance(value, torch.Tensor) or value.is_nested:
+            return value
+        shape = tuple(value.shape)
+        if batch is not None and shape and shape[0] == batch:
+            shape = (size, *shape[1:])
+        return torch.empty(shape, dtype=value.dtype, device="meta")
+
+    args, keywords = inputs
+    return tuple(on_meta(x) for x in args), {k: on_meta(v) for k, v in keywords.items()}
+
+
 def model_bytes(model: nn.Module) -> int:
     """Parameters and buffers, each counted once, at their dtype."""
     tensors = {id(t): t for t in (*model.parameters(), *model.buffers())}

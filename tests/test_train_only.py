@@ -154,3 +154,25 @@ def test_every_fix_path_is_python() -> None:
     for name in names:
         ast.parse(attribute(name), mode="eval")
     assert attribute("heads.lambda.proj") == "getattr(self.heads, 'lambda').proj"
+
+
+class QuantizedBuffer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+        self.spare = nn.Linear(3, 3)
+        scale = torch.quantize_per_tensor(torch.randn(3), 0.1, 0, torch.qint8)
+        self.register_buffer("scale", scale)  # no meta twin: no train pass, no crash
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+def test_a_tensor_without_a_meta_twin_skips_the_train_pass() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation of quantized tensors
+        model = QuantizedBuffer()
+    report = inspect_model(model, torch.randn(2, 8))
+    assert [(d.code, d.layer) for d in report.diagnostics] == [("not-called", "spare")]

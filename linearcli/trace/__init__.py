@@ -22,8 +22,8 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 
+from linearcli.memory import meta_inputs, meta_stand_ins
 from linearcli.records import ForwardFailure, Trace
 from linearcli.restore import attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
@@ -64,7 +64,8 @@ def trace(
     rows = maps.map_rows(recorder.named, uses.used)
     unused = [m for _, m in recorder.linears if id(m) not in recorder.called]
     unused = [m for m in unused if id(m.weight) not in uses.used]
-    trained = set()
+    # The unused Linears a train-mode pass calls: each neither called nor applied in eval.
+    trained: set[int] = set()
     if unused and mode != "train" and failure is None:
         trained = _called_in_training(model, (inputs, keywords)) & {id(m) for m in unused}
     stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
@@ -147,26 +148,16 @@ def _called_in_training(
     scaled in place, BatchNorm's statistics) lands on them, not on the model; the
     attributes it sets (a step counter, a kept tensor) are put back, and modes, hooks and random
     generators are restored as after every pass. Not run while a lazy module awaits its
-    first call, which would materialise it. Nothing, if it fails (a BatchNorm given a
-    batch of one, an .item() the meta device cannot answer)."""
-    tensors: list[tuple[str, torch.Tensor]] = [*model.named_parameters(remove_duplicate=False)]
-    tensors += model.named_buffers(remove_duplicate=False)
-    if any(is_lazy(t) for _, t in tensors):
+    first call, which would materialise it, or where a tensor has no meta twin. Nothing,
+    if it fails (a BatchNorm given a batch of one, an .item() the meta device cannot
+    answer)."""
+    stand_ins = meta_stand_ins(model)
+    if stand_ins is None:
         return set()
-    stand_ins = {name: torch.empty_like(t, device="meta") for name, t in tensors}
-    args, keywords = inputs
-    on_meta = (
-        tuple(_on_meta(x) for x in args),
-        {key: _on_meta(value) for key, value in keywords.items()},
-    )
     recorder = Recorder(model)
     with attributes_kept(model):
-        _, _, failure = _run(model, on_meta, "train", recorder, False, stand_ins)
+        _, _, failure = _run(model, meta_inputs(inputs), "train", recorder, False, stand_ins)
     return set() if failure is not None else set(recorder.called)
-
-
-def _on_meta(value: Any) -> Any:
-    return torch.empty_like(value, device="meta") if isinstance(value, torch.Tensor) else value
 
 
 def _device(params: Sequence[torch.Tensor], inputs: tuple[Any, ...]) -> torch.device:

@@ -31,10 +31,10 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.parameter import is_lazy
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from linearcli.frames import display_path, is_user_code
+from linearcli.frames import calling_user_line
+from linearcli.memory import meta_inputs, meta_stand_ins
 from linearcli.records import BatchLoss, Shape
 from linearcli.trace.outputs import is_dense, named_tensors
 
@@ -80,21 +80,13 @@ def _operations(model: nn.Module, inputs: Inputs, batch: int, size: int) -> list
     None if it fails or cannot be made (a lazy module, a quantized buffer)."""
     from linearcli.restore import attributes_kept, undone_afterwards
 
-    def grown(value: Any) -> Any:
-        if not is_dense(value):
-            return value
-        shape = (size, *value.shape[1:]) if value.ndim and value.shape[0] == batch else value.shape
-        return torch.empty(shape, dtype=value.dtype, device="meta")
-
-    args, keywords = inputs
+    stand_ins = meta_stand_ins(model)
+    if stand_ins is None:
+        return None
+    args, keywords = meta_inputs(inputs, batch, size)
     watcher = _Operations()
     modes = [(module, module.training) for module in model.modules()]
     try:
-        named: list[tuple[str, torch.Tensor]] = [*model.named_parameters(remove_duplicate=False)]
-        named += model.named_buffers(remove_duplicate=False)
-        if any(is_lazy(t) for _, t in named):
-            return None
-        stand_ins = {name: torch.empty_like(t, device="meta") for name, t in named}
         with (
             undone_afterwards(model),
             attributes_kept(model),
@@ -103,12 +95,7 @@ def _operations(model: nn.Module, inputs: Inputs, batch: int, size: int) -> list
         ):
             model.eval()
             with watcher:
-                torch.func.functional_call(
-                    model,
-                    stand_ins,
-                    tuple(grown(x) for x in args),
-                    {k: grown(v) for k, v in keywords.items()},
-                )
+                torch.func.functional_call(model, stand_ins, args, keywords)
     except Exception:  # the meta device lacks a value or a kernel: nothing to say
         return None
     finally:
@@ -130,7 +117,7 @@ class _Operations(TorchDispatchMode):  # type: ignore[no-untyped-call]
         made = next(_dense((out,)), None)
         if source is not None and made is not None:
             name = func.overloadpacket.__name__
-            line = _line() if name in _RESHAPES else None  # the stack is read where needed
+            line = calling_user_line(sys._getframe(1)) if name in _RESHAPES else None
             self.ops.append((name, line, tuple(source.shape), tuple(made.shape)))
         return out
 
@@ -141,15 +128,6 @@ def _dense(values: Any) -> Iterator[torch.Tensor]:
             yield value
         elif isinstance(value, list | tuple):
             yield from _dense(value)
-
-
-def _line() -> str | None:
-    frame = sys._getframe(2)
-    while frame is not None:
-        if is_user_code(frame.f_code.co_filename):
-            return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
 
 
 def _has_batch(first: Shape, second: Shape, batch: int) -> bool:

@@ -35,7 +35,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode
 
-from linearcli.frames import display_path, is_user_code
+from linearcli.frames import is_user_code, location
 from linearcli.records import ROOT_NAME, MapUse
 
 aten = torch.ops.aten
@@ -156,7 +156,7 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         while frame is not None:
             code = frame.f_code
             if line is None and is_user_code(code.co_filename):
-                line = f"{display_path(code.co_filename)}:{frame.f_lineno}"
+                line = location(code.co_filename, frame.f_lineno)
             if code.co_name == "forward":
                 owner = frame.f_locals.get("self")
                 if owner is not None and id(owner) in self.modules:

@@ -79,7 +79,7 @@ def record(
         owner=row.owner_name if row.owner_name != row.name else None,
         adapters=row.adapters,
         uses=tuple(uses),
-        train_only=train_only and not calls and used_by is None,
+        train_only=train_only,
         rectified=row.name in seen.rectified,
     )
 
