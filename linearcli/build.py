@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from linearcli import memory
+from linearcli.checkpoint import CheckpointFacts
 from linearcli.errors import BuildError, SpecError
 from linearcli.guard import STOPS_THE_RUN
 from linearcli.options import DEFAULT_BATCH_SIZE, DEVICE_CHOICES, MAX_SIZE, RunOptions
@@ -45,10 +46,12 @@ MAX_VALUES = 2**62  # elements in one tensor; torch counts them in an int64
 class Built:
     model: nn.Module
     inputs: tuple[Any, ...]
-    sources: Mapping[str, str]  # module name -> "path:line" where it was written
+    # module name -> "path:line" where it was written; parameter name -> where assigned
+    sources: Mapping[str, str]
     inits: Mapping[str, LayerInit] = field(default_factory=dict)  # module name -> spec's init:
     notes: tuple[str, ...] = ()  # said once on stderr and as info findings (meta-fallback)
     keywords: Mapping[str, Any] = field(default_factory=dict)  # a Python spec's, by name
+    checkpoint: CheckpointFacts = CheckpointFacts()  # what a load could not fit (loads.py)
 
 
 def build(spec: ModelSpec, options: RunOptions) -> Built:
@@ -67,7 +70,9 @@ def _inherit_sources(model: nn.Module, sources: Mapping[str, str]) -> dict[str, 
     The Linears inside a TransformerEncoderLayer come from that layer's YAML entry;
     ``named_modules`` lists parents first, so one pass sees every parent's answer.
     """
-    inherited: dict[str, str] = {}
+    # A parameter's line (``fc.weight``: where it was last assigned) is kept as it is.
+    modules = {name or ROOT_NAME for name, _ in model.named_modules()}
+    inherited = {key: line for key, line in sources.items() if key not in modules}
     for name, _ in model.named_modules():
         key = name or ROOT_NAME
         parent = name.rpartition(".")[0] or ROOT_NAME
@@ -131,9 +136,24 @@ def _build_yaml(spec: YamlSpec, options: RunOptions, device: torch.device) -> Bu
             notes, device = (note,), torch.device("meta")
         else:
             model = _yaml_model(spec, options, device, dtype)
+    checkpoint = CheckpointFacts()
+    if options.weights is not None:
+        from linearcli.loads import Loads
+        from linearcli.makers import Makers
+
+        loads = Loads(Makers(None))
+        loads.load_file(model, options.weights)
+        checkpoint = loads.facts(model)
     generator = _generator(options)
     inputs = tuple(_sample(shape, kind, high, device, generator) for shape, kind, high in plan)
-    return Built(model=model, inputs=inputs, sources=sources, inits=inits, notes=notes)
+    return Built(
+        model=model,
+        inputs=inputs,
+        sources=sources,
+        inits=inits,
+        notes=notes,
+        checkpoint=checkpoint,
+    )
 
 
 def _over_budget(needed: int, options: RunOptions, device: torch.device) -> str | None:
@@ -380,7 +400,13 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
         return note is None
 
     checked = fits if device.type != "meta" else None
-    loaded = load_python_model(spec, options.model_args, meta=device.type == "meta", fits=checked)
+    loaded = load_python_model(
+        spec,
+        options.model_args,
+        meta=device.type == "meta",
+        fits=checked,
+        weights=options.weights,
+    )
     if loaded.on_meta:
         device = torch.device("meta")
     model = loaded.model
@@ -409,7 +435,12 @@ def _build_python(spec: PythonSpec, options: RunOptions, device: torch.device) -
             path=location,
         )
     return Built(
-        model=model, inputs=inputs, sources=loaded.sources, notes=tuple(notes), keywords=keywords
+        model=model,
+        inputs=inputs,
+        sources=loaded.sources,
+        notes=tuple(notes),
+        keywords=keywords,
+        checkpoint=loaded.checkpoint,
     )
 
 

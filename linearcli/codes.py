@@ -61,6 +61,48 @@ RULES: tuple[Rule, ...] = (
         _FINDINGS,
     ),
     Rule(
+        "view-size",
+        "error",
+        "A view or reshape asks for sizes its input cannot hold.",
+        "A view() or reshape() whose sizes do not multiply to what its input holds, or a "
+        "view() of a tensor a transpose left non-contiguous. The finding gives the input's "
+        "shape, the values each sample holds, and the size that fits (x.view(x.size(0), -1), "
+        "or the one axis to change); linearcli goes on with that size, so the layers after "
+        "it are checked in the same run.",
+        _FINDINGS,
+    ),
+    Rule(
+        "transposed-weight",
+        "error",
+        "A weight is applied or stored the wrong way round, (in, out) for (out, in).",
+        "F.linear and nn.Linear need a weight stored (out_features, in_features). A weight "
+        "kept (in, out) (a Keras kernel assigned as it is, a hand-written layer), x @ W on "
+        "an nn.Linear's weight, or F.linear with its input and weight swapped: the finding "
+        "names the parameter, the line that made or used it, and the transpose that fixes it.",
+        _FINDINGS,
+    ),
+    Rule(
+        "channels-mismatch",
+        "error",
+        "A convolution or norm gets another number of channels than it was built for.",
+        "A convolution's or BatchNorm's input has another size on the channel axis (axis 1) "
+        "than the layer's in_channels or num_features. Where the right size sits on the last "
+        "axis (channels-last data) the fix moves it; where the module that made the input "
+        "is known, the fix names both ways out with numbers: that module's out_channels, or "
+        "this layer's in_channels.",
+        _FINDINGS,
+    ),
+    Rule(
+        "checkpoint-mismatch",
+        "error",
+        "A checkpoint's parameter has another shape than the model's.",
+        "load_state_dict in a Python spec (or --weights FILE) found a parameter whose shape "
+        "in the checkpoint differs from the model's: one finding per parameter, with both "
+        "shapes and the layer that would load the checkpoint as it is. The rest of the "
+        "model is still inspected.",
+        _FINDINGS,
+    ),
+    Rule(
         "not-called",
         "warning",
         "A Linear never ran in the forward pass.",
@@ -72,11 +114,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "batch-axis",
         "warning",
-        "A reshape dealt the batch out into rows that mix samples.",
-        "Nothing raised, but a reshape gave rows that are not a whole number per sample: "
-        "x.view(-1, 320) on maps of 400 values gives 5 rows for 4 images. A second look on "
-        "the meta device, with twice the batch, finds the reshape and its line; the fix keeps "
-        "the batch axis, with the per-sample size the next Linear needs.",
+        "The batch axis was lost: missing from the input, flattened away, or mixed.",
+        "An error where a Linear got the wrong size because the batch axis was lost: the "
+        "model's input has none (a convolution took it as one unbatched sample; fix: "
+        "x.unsqueeze(0) where the input is made), or torch.flatten(x) without start_dim "
+        "made one vector of batch x features (fix: torch.flatten(x, 1)). A warning where "
+        "nothing raised but a reshape gave rows that are not a whole number per sample: "
+        "x.view(-1, 320) on maps of 400 values gives 5 rows for 4 images; a second look on "
+        "the meta device, with twice the batch, finds the reshape and its line, and the fix "
+        "keeps the batch axis, with the per-sample size the next Linear needs.",
         _FINDINGS,
     ),
     Rule(

@@ -6,31 +6,43 @@ No torch here, only recorded facts, so every rule is tested on hand-made records
 from __future__ import annotations
 
 import keyword
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from linearcli.batch_axis import batch_axis
+from linearcli.call_checks import AFTER_RECOVERY, Context, check_call
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.meta_limits import meta_cannot_run
-from linearcli.records import LINEAR, ROOT_NAME, ForwardFailure, LinearCall, LinearRecord, Trace
-from linearcli.report import Diagnostic, InitAudit, format_shape
+from linearcli.op_fixes import op_finding
+from linearcli.records import (
+    INPUT_NAME,
+    LINEAR,
+    ROOT_NAME,
+    ForwardFailure,
+    LinearRecord,
+    OpFailure,
+    Trace,
+)
+from linearcli.report import Diagnostic, InitAudit
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-AFTER_RECOVERY = " (found after linearcli replaced an earlier layer's wrong input to keep going)"
 
 
 def diagnose(
     trace: Trace, sources: Mapping[str, str], audits: Mapping[str, InitAudit] | None = None
 ) -> tuple[Diagnostic, ...]:
-    findings: list[Diagnostic] = []
+    # The operations that raised first: the layers after them were checked on their fix.
+    findings = [op_finding(op, sources) or _raised(op) for op in trace.repaired]
     readers = readers_of(trace)
+    batch = trace.input_shapes[0][0] if trace.input_shapes and trace.input_shapes[0] else None
     for record in trace.linears:
         # Another module's call is not checked here: its input is whatever its forward
         # takes (it may flatten or reshape first), and the matrix it applied fit.
         checked = record.calls if record.kind == LINEAR else ()
-        for finding in _unique(_check_call(record, call) for call in checked):
-            findings.append(_at(finding, sources.get(record.module)))
+        context = Context(
+            batch, trace.unbatched_input, sources.get(INPUT_NAME), sources.get(record.module)
+        )
+        findings.extend(_unique(check_call(record, call, context) for call in checked))
         broken = check_values(record)
         if broken is not None:
             findings.append(_at(broken, sources.get(record.module)))
@@ -44,76 +56,33 @@ def diagnose(
     if trace.failure is not None and _meta_limit(trace):
         # before the not-called infos it explains
         findings.insert(0, _meta_unchecked(trace, trace.failure, sources))
-    elif trace.failure is not None:
-        failure = trace.failure
-        message = (
-            f"the forward pass raised {failure.exception_type} in {_where(failure)} "
-            f"({failure.module_type})" + (f": {failure.message}" if failure.message else "")
-        )
-        findings.append(
-            Diagnostic(
-                severity="error",
-                code="forward-error",
-                layer=failure.module,
-                message=message + (AFTER_RECOVERY if failure.after_recovery else ""),
-                # the module's own line; else the line in user code that raised
-                source=sources.get(failure.module) or failure.location,
-                traceback=failure.traceback or None,
+    failure = trace.failure
+    if failure is not None and not _meta_limit(trace):
+        explained = op_finding(failure.op, sources) if failure.op is not None else None
+        if explained is not None:
+            findings.append(replace(explained, traceback=failure.traceback or None))
+        else:
+            message = (
+                f"the forward pass raised {failure.exception_type} in {_where(failure)} "
+                f"({failure.module_type})" + (f": {failure.message}" if failure.message else "")
             )
-        )
+            findings.append(
+                Diagnostic(
+                    severity="error",
+                    code="forward-error",
+                    layer=failure.module,
+                    message=message + (AFTER_RECOVERY if failure.after_recovery else ""),
+                    # the module's own line; else the line in user code that raised
+                    source=sources.get(failure.module) or failure.location,
+                    traceback=failure.traceback or None,
+                )
+            )
     return tuple(sorted(findings, key=lambda d: SEVERITY_ORDER[d.severity]))
 
 
-def _check_call(record: LinearRecord, call: LinearCall) -> Diagnostic | None:
-    shape = call.input_shape
-    if shape is None or not shape or record.in_features == 0:
-        return None
-    received = shape[-1]
-    spatial = len(shape) >= 3
-    flat = math.prod(shape[1:])
-    flattens_to_fit = spatial and flat == record.in_features
-    suffix = AFTER_RECOVERY if call.after_recovery else ""
-    source = call.producer.describe() if call.producer else "an unknown producer"
-    layer = layer_words(record)
-    product = f"{'*'.join(map(str, shape[1:]))} = {flat}"
-    flatten = f"insert nn.Flatten() (or x = x.flatten(1)) before {record.name}"
-    flatten_and_resize = (
-        f"{flatten} and set in_features to {product}: {_linear_call(flat, record.out_features)}"
-    )
-    if received != record.in_features and (flattens_to_fit or (spatial and call.from_feature_map)):
-        if flattens_to_fit:
-            message = (
-                f"{layer} got a {len(shape)}-D input {format_shape(shape)} from {source}: "
-                f"its last axis is {received}, not in_features {record.in_features}, but the "
-                f"axes after the batch multiply to it ({product})"
-            )
-            fix = f"{flatten}: {product}"
-        else:
-            message = (
-                f"{layer} got an unflattened feature map {format_shape(shape)} from {source}; "
-                f"in_features is {record.in_features}"
-            )
-            fix = flatten_and_resize
-        return Diagnostic("error", "unflattened-input", record.name, message + suffix, fix)
-    if received != record.in_features:
-        message = (
-            f"{layer} got {format_shape(shape)} from {source}; in_features is {record.in_features}"
-        )
-        fix = f"set in_features to {received}: {_linear_call(received, record.out_features)}"
-        producer = call.producer
-        if producer is not None and producer.name is not None and producer.features is not None:
-            resized = _linear_call(producer.features[0], record.in_features)
-            fix += f", or change {producer.name}'s out_features to {record.in_features}: {resized}"
-        return Diagnostic("error", "in-features-mismatch", record.name, message + suffix, fix)
-    if spatial and call.from_feature_map:
-        message = (
-            f"{layer} runs on an unflattened feature map {format_shape(shape)} from {source}: "
-            f"it mixes only the last axis ({received} values), separately at every other position"
-        )
-        return Diagnostic(
-            "warning", "unflattened-input", record.name, message + suffix, flatten_and_resize
-        )
-    return None
+def _raised(op: OpFailure) -> Diagnostic:
+    message = f"{op.op} raised: {op.message}"
+    return Diagnostic("error", "forward-error", op.module, message, None, op.line)
 
 
 def _meta_limit(trace: Trace) -> bool:
@@ -205,7 +174,3 @@ def _unique(findings: Iterator[Diagnostic | None]) -> Iterator[Diagnostic]:
 
 def _at(finding: Diagnostic, source: str | None) -> Diagnostic:
     return replace(finding, source=source)
-
-
-def _linear_call(in_features: int, out_features: int) -> str:
-    return f"nn.Linear({in_features}, {out_features})"

@@ -41,10 +41,17 @@ def deepest_user_line(tb: TracebackType | None) -> str | None:
     return found
 
 
+def nearest_user_frame(frame: FrameType | None) -> FrameType | None:
+    """The nearest frame in user code, from ``frame`` outwards, up to linearcli's own
+    frames: beyond them is whatever called linearcli (a CLI framework), not the model."""
+    while frame is not None and not is_user_code(frame.f_code.co_filename):
+        if frame.f_code.co_filename.startswith(OWN_DIR):
+            return None
+        frame = frame.f_back
+    return frame
+
+
 def calling_user_line(frame: FrameType | None) -> str | None:
     """``file:line`` of the nearest frame in user code, from ``frame`` outwards."""
-    while frame is not None:
-        if is_user_code(frame.f_code.co_filename):
-            return location(frame.f_code.co_filename, frame.f_lineno)
-        frame = frame.f_back
-    return None
+    frame = nearest_user_frame(frame)
+    return None if frame is None else location(frame.f_code.co_filename, frame.f_lineno)

@@ -38,6 +38,7 @@ class RunOptions:
     allow_imports: bool = False  # YAML layer types outside torch.nn, by dotted path
     max_memory: int | None = None  # bytes; None: half of what is available
     mode: Mode = "eval"  # the forward pass's train/eval mode
+    weights: str | None = None  # --weights FILE: a checkpoint compared with the model, loaded
 
     def input_kind(self, index: int) -> InputKind:
         return self.input_kinds[index] if index < len(self.input_kinds) else InputKind()

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from linearcli.audit import audit
+from linearcli.checkpoint import checkpoint_findings
 from linearcli.diagnose import diagnose
 from linearcli.options import Mode, RunOptions
 from linearcli.records import INPUT_NAME, LINEAR
@@ -39,6 +40,7 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
         sources=built.sources,
         inits=built.inits,
         mode=(options or RunOptions()).mode,
+        found_building=checkpoint_findings(built.checkpoint, built.sources),
     )
     notes = tuple(Diagnostic("info", "meta-fallback", None, note) for note in built.notes)
     return replace(report, diagnostics=report.diagnostics + notes) if notes else report
@@ -80,7 +82,10 @@ def _inspect(
     sources: Mapping[str, str] | None,
     inits: Mapping[str, LayerInit] | None,
     mode: Mode,
+    found_building: tuple[Diagnostic, ...] = (),
 ) -> Report:
+    """``found_building``: findings made before the pass (a checkpoint that did not fit),
+    which count in the layers' statuses like the pass's own."""
     if mode not in ("eval", "train"):
         raise ValueError(f"mode must be 'eval' or 'train', not {mode!r}")
     from linearcli.trace import trace
@@ -89,7 +94,7 @@ def _inspect(
     element_sizes = _element_sizes(model, recorded.dtype)
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
-    diagnostics = diagnose(recorded, sources, audits)
+    diagnostics = found_building + diagnose(recorded, sources, audits)
     findings: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
         if diagnostic.layer is not None:

@@ -36,15 +36,32 @@ class Producer:
 
 
 @dataclass(frozen=True)
+class Made:
+    """The call into torch that made a tensor, in the user's code: its provenance."""
+
+    op: str  # as written: flatten, cat, view, mean...
+    line: str | None  # file:line
+    code: str  # that line's text, stripped
+
+
+@dataclass(frozen=True)
 class LinearCall:
     input_shape: Shape | None
     output_shape: Shape | None  # None: the call raised
     producer: Producer | None = None
     from_feature_map: bool = False  # the input came from a Conv/Pool map, maybe via ReLU etc.
-    after_recovery: bool = False  # linearcli had replaced an earlier wrong input to go on
+    after_recovery: bool = False  # linearcli had corrected an earlier mistake to go on
     # The producer is known (its output, through shape-preserving layers), not credited
     # as the last module to run before code in a forward() made the input.
     producer_exact: bool = True
+    # The Linear's weight is its declared (in_features, out_features) the wrong way round
+    # (a kernel assigned as it is): the operation that applies it says so (OpFailure).
+    weight_transposed: bool = False
+    # Known on the watching pass that follows a pass with a mistake (trace/failed_op.py):
+    # the call into torch that made the input, and the user's line that called the Linear
+    # where user code did (not a Sequential).
+    made: Made | None = None
+    call_line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,26 @@ class LinearRecord:
 
 
 @dataclass(frozen=True)
+class OpFailure:
+    """A torch operation that raised: what it was given. Recorded on a second pass, run
+    only after a pass failed, that watches every call into torch (trace/failed_op.py)."""
+
+    op: str  # the function as written: view, reshape, linear, matmul, conv2d, batch_norm...
+    module: str  # the innermost module whose forward called it
+    line: str | None  # file:line of the user's code that called it
+    code: str  # that line's text, stripped ("" where unknown)
+    message: str  # torch's message, its first line
+    shapes: tuple[Shape | None, ...]  # each positional argument: a tensor's shape, or None
+    # Each positional argument that is a parameter of the model: its qualified name.
+    parameters: tuple[str | None, ...] = ()
+    sizes: tuple[int, ...] = ()  # the sizes a view or reshape asked for
+    groups: int = 1  # a convolution's groups
+    transposed_conv: bool = False  # conv_transpose: the weight is (in, out/groups, ...)
+    producer: Producer | None = None  # the module that made the first argument, if known
+    repaired: Shape | None = None  # the output linearcli gave to go on; None: it stopped
+
+
+@dataclass(frozen=True)
 class ForwardFailure:
     module: str  # the innermost module running when it raised
     module_type: str
@@ -122,6 +159,7 @@ class ForwardFailure:
     after_recovery: bool = False
     location: str | None = None  # file:line of the innermost user code that raised
     traceback: str = field(default="", compare=False)  # shown with --debug only
+    op: OpFailure | None = None  # the torch operation that raised, where one did
 
 
 @dataclass(frozen=True)
@@ -152,3 +190,8 @@ class Trace:
     # Every tensor the model returned: where it is ("0", "logits", "past.0.1"), its shape.
     outputs: tuple[tuple[str, Shape], ...] = ()
     batch_loss: BatchLoss | None = None  # where a returned tensor lost the batch axis
+    # Operations that raised and that linearcli gave an output of the right shape to go on.
+    repaired: tuple[OpFailure, ...] = ()
+    # The convolution that took the model's input as one unbatched sample: (C, H, W) for a
+    # Conv2d, which torch allows, and which leaves no batch axis for what follows.
+    unbatched_input: str | None = None

@@ -39,7 +39,7 @@ BROKEN: dict[str, list[Expected]] = {
         ),
     ],
     "cnn_no_flatten.py": [
-        Expected("error", "unflattened-input", "fc1", 16, "16*16*16 = 4096"),
+        Expected("error", "unflattened-input", "fc1", 21, "16*16*16 = 4096"),
     ],
     "conv1d_to_linear.yaml": [
         Expected("warning", "unflattened-input", "fc", 8, "8*30 = 240: nn.Linear(240, 5)"),
@@ -56,12 +56,27 @@ BROKEN: dict[str, list[Expected]] = {
         ),
     ],
     "conv_channels.yaml": [
-        Expected("error", "forward-error", "conv2", 6, None),
-        Expected("info", "not-called", "fc", 8, None),
+        Expected(
+            "error",
+            "channels-mismatch",
+            "conv2",
+            6,
+            "set conv2's in_channels to 16, or make conv1 give 8 channels",
+        ),
+    ],
+    "keras_kernel.py": [
+        Expected("error", "transposed-weight", "dense", 24, "store dense.weight as (8, 20)"),
+    ],
+    "dense_factory.py": [
+        Expected("error", "in-features-mismatch", "body.2.0", 22, "nn.Linear(128, 64)"),
+    ],
+    "skip_off_by_one.py": [
+        Expected("error", "forward-error", "(model)", 24, None),
+        Expected("info", "not-called", "head", 19, None),
     ],
     "bad_reshape.py": [
-        Expected("error", "forward-error", "(model)", 19, None),
-        Expected("info", "not-called", "fc", 15, None),
+        Expected("error", "view-size", "(model)", 21, "x.view(x.size(0), -1), 6*12*12 = 864"),
+        Expected("error", "in-features-mismatch", "fc", 17, "nn.Linear(864, 10)"),
     ],
     "constant_init.yaml": [
         Expected("warning", "symmetric-init", "hidden", 7, "random init"),
@@ -114,19 +129,16 @@ def test_layer_rows_are_marked_by_status(cli: Cli) -> None:
     ]
     assert data["output_shape"] == [2, 2]  # the run went on to the end
     messages = [d["message"] for d in data["diagnostics"]]
-    assert ["after linearcli replaced" in m for m in messages] == [False, True, True]
+    assert ["after linearcli corrected" in m for m in messages] == [False, True, True]
 
 
 def test_a_failure_leaves_later_linears_not_called(cli: Cli) -> None:
-    data = cli("inspect", "specs/broken/conv_channels.yaml", "-f", "json").json()
+    data = cli("inspect", "specs/broken/skip_off_by_one.py", "-f", "json").json()
     (fc,) = data["layers"]
     assert (fc["status"], fc["calls"], fc["input_shape"]) == ("not-called", 0, None)
     error = data["diagnostics"][0]
-    assert "RuntimeError in conv2 (Conv2d)" in error["message"]
-    assert (
-        "expected input[2, 16, 26, 26] to have 8 channels, but got 16 channels instead"
-        in error["message"]
-    )
+    assert "RuntimeError in the model's own forward (TinyUNet)" in error["message"]
+    assert "Expected size 14 but got size 15 for tensor number 1" in error["message"]
 
 
 def test_the_meta_device_finds_the_same(cli: Cli) -> None:
@@ -138,8 +150,8 @@ def test_the_meta_device_finds_the_same(cli: Cli) -> None:
 
 
 def test_debug_prints_the_forward_traceback(cli: Cli) -> None:
-    quiet = cli("inspect", "specs/broken/conv_channels.yaml")
-    loud = cli("inspect", "specs/broken/conv_channels.yaml", "--debug")
+    quiet = cli("inspect", "specs/broken/skip_off_by_one.py")
+    loud = cli("inspect", "specs/broken/skip_off_by_one.py", "--debug")
     assert "Traceback" not in quiet.stderr and quiet.exit_code == loud.exit_code == 1
     assert "Traceback (most recent call last)" in loud.stderr
-    assert "to have 8 channels" in loud.stderr
+    assert "Expected size 14 but got size 15" in loud.stderr

@@ -216,7 +216,16 @@ def test_only_subclass_is_found_and_sources_are_construction_lines(write: Write)
     model, inputs, sources = built(path)
     assert type(model).__name__ == "Net"
     assert inputs[0].shape == (3, 4)
-    assert sources == {"fc1": f"{path}:8", "fc2": f"{path}:9"}
+    # each module, each parameter (where it was last assigned), and the example input
+    assert sources == {
+        "fc1": f"{path}:8",
+        "fc2": f"{path}:9",
+        "fc1.weight": f"{path}:8",
+        "fc1.bias": f"{path}:8",
+        "fc2.weight": f"{path}:9",
+        "fc2.bias": f"{path}:9",
+        "(input)": f"{path}:14",
+    }
 
 
 def test_module_level_model_wins_over_factory_and_class(write: Write) -> None:
@@ -441,7 +450,8 @@ def test_spec_can_import_its_neighbours(write: Write) -> None:
     model, _, sources = built(path, input_shapes=((3,),))
     assert isinstance(model, nn.Linear)
     # The root module is named as the trace names it; the line is in the neighbour file.
-    assert sources == {"(model)": f"{path.parent / 'blocks.py'}:4"}
+    head = f"{path.parent / 'blocks.py'}:4"
+    assert sources == {"(model)": head, "weight": head, "bias": head}
 
 
 def test_importable_module_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,6 @@ def test_done_when_every_finding_with_file_and_line_exit_1(cli: Cli, in_repo: Pa
         "specs/broken/constant_init.yaml:7",
         "specs/broken/conv1d_to_linear.yaml:8",
         "specs/broken/conv_channels.yaml:6",
-        "specs/broken/conv_channels.yaml:8",
         "specs/broken/three_mismatches.yaml:6",
         "specs/broken/three_mismatches.yaml:7",
         "specs/broken/three_mismatches.yaml:8",
@@ -234,7 +233,7 @@ def test_exit_codes_and_strict(cli: Cli, write: Write, in_repo: Path) -> None:
 def test_github_format(cli: Cli, write: Write, in_repo: Path) -> None:
     result = cli(
         "check",
-        "specs/broken/conv_channels.yaml",
+        "specs/broken/skip_off_by_one.py",
         "specs/broken/conv1d_to_linear.yaml",
         "absent.yaml",
         "-f",
@@ -242,11 +241,12 @@ def test_github_format(cli: Cli, write: Write, in_repo: Path) -> None:
     )
     lines = result.stdout.splitlines()
     assert lines[0].startswith(
-        "::error file=specs/broken/conv_channels.yaml,line=6,title=linearcli forward-error::"
-        "conv2: the forward pass raised RuntimeError in conv2 (Conv2d): Given groups=1"
+        "::error file=specs/broken/skip_off_by_one.py,line=24,title=linearcli forward-error::"
+        "(model): the forward pass raised RuntimeError in the model's own forward (TinyUNet): "
+        "Sizes of tensors must match"
     )
     assert lines[1].startswith(
-        "::notice file=specs/broken/conv_channels.yaml,line=8,title=linearcli not-called::fc:"
+        "::notice file=specs/broken/skip_off_by_one.py,line=19,title=linearcli not-called::head:"
     )
     assert lines[2].startswith(
         "::warning file=specs/broken/conv1d_to_linear.yaml,line=8,"
@@ -432,14 +432,14 @@ example_input = torch.zeros(2, 4)
 
 
 def test_select_ignore_and_suppression_comments(cli: Cli, write: Write, in_repo: Path) -> None:
-    spec = "specs/broken/conv_channels.yaml"  # forward-error (error) and not-called (info)
+    spec = "specs/broken/skip_off_by_one.py"  # forward-error (error) and not-called (info)
     assert [line.split()[1] for line in cli("check", spec).stdout.splitlines()[:-1]] == [
         "error[forward-error]",
         "info[not-called]",
     ]
     ignored = cli("check", spec, "--ignore", "forward")
     assert ignored.exit_code == 0
-    assert ignored.stdout.splitlines()[0].startswith(f"{spec}:8: info[not-called]")
+    assert ignored.stdout.splitlines()[0].startswith(f"{spec}:19: info[not-called]")
     selected = cli("check", spec, "--select", "not-called")
     assert selected.exit_code == 0 and "forward-error" not in selected.stdout
     assert cli("inspect", spec, "--ignore", "ALL").exit_code == 0
@@ -506,7 +506,7 @@ def test_select_and_ignore_in_the_config(
 
 
 def test_statistics_sarif_and_junit(cli: Cli, in_repo: Path) -> None:
-    specs = ("specs/broken/three_mismatches.yaml", "specs/broken/conv_channels.yaml")
+    specs = ("specs/broken/three_mismatches.yaml", "specs/broken/skip_off_by_one.py")
     statistics = cli("check", *specs, "--statistics")
     assert statistics.exit_code == 1
     assert statistics.stdout.splitlines() == [
@@ -523,8 +523,8 @@ def test_statistics_sarif_and_junit(cli: Cli, in_repo: Path) -> None:
         ("in-features-mismatch", 6),
         ("in-features-mismatch", 7),
         ("in-features-mismatch", 8),
-        ("forward-error", 6),
-        ("not-called", 8),
+        ("forward-error", 24),
+        ("not-called", 19),
     ]
     junit = cli("check", *specs, "-f", "junit")
     suite = ElementTree.fromstring(junit.stdout).find("testsuite")

@@ -627,10 +627,10 @@ def test_color_always_never_and_auto(cli: Cli, in_repo: Path) -> None:
     auto = cli("inspect", "specs/mlp.yaml")  # not a terminal here
     assert "\x1b[" not in auto.stdout
     assert cli("inspect", "specs/mlp.yaml", "--color", "sometimes").exit_code == 2
-    spec = "specs/broken/conv_channels.yaml"
+    spec = "specs/broken/skip_off_by_one.py"
     coloured = cli("check", spec, "--color", "always").stdout.splitlines()
-    assert coloured[0].startswith(f"{spec}:6: \x1b[1;31merror\x1b[0m[forward-error] conv2: ")
-    assert coloured[1].startswith(f"{spec}:8: \x1b[36minfo\x1b[0m[not-called] fc: ")
+    assert coloured[0].startswith(f"{spec}:24: \x1b[1;31merror\x1b[0m[forward-error] (model): ")
+    assert coloured[1].startswith(f"{spec}:19: \x1b[36minfo\x1b[0m[not-called] head: ")
     assert "\x1b[" not in cli("check", spec, "--color", "never", env={"FORCE_COLOR": "1"}).stdout
     assert "\x1b[" not in cli("check", spec).stdout  # not a terminal
 

@@ -226,7 +226,7 @@ def test_not_called_layers_stand_apart(in_repo: Path) -> None:
 
 
 def test_a_failure_outside_any_linear(in_repo: Path) -> None:
-    chart = parse(mermaid_flowchart(inspect_spec("specs/broken/bad_reshape.py")))
+    chart = parse(mermaid_flowchart(inspect_spec("specs/broken/skip_off_by_one.py")))
     failed = chart.node("forward-error in (model)")
     assert chart.classes["error"] == {failed}
     assert chart.red == set(chart.into(failed))

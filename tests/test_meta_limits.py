@@ -79,7 +79,7 @@ def test_a_shape_mistake_on_meta_is_still_an_error() -> None:
     with torch.device("meta"):
         model = nn.Sequential(nn.Conv1d(3, 4, 1), nn.Conv1d(5, 2, 1))
     report = inspect_model(model, torch.empty(2, 3, 7, device="meta"))
-    assert [(d.severity, d.code) for d in report.diagnostics] == [("error", "forward-error")]
+    assert [(d.severity, d.code) for d in report.diagnostics] == [("error", "channels-mismatch")]
 
 
 def test_the_same_failure_on_the_cpu_is_a_forward_error() -> None:

@@ -114,7 +114,7 @@ def test_a_real_run_validates_and_says_what_check_says(
     assert found[3] == ("unflattened-input", "error", "specs/broken/cnn_no_flatten.yaml", 8)
     assert found[4] == ("symmetric-init", "warning", "specs/broken/constant_init.yaml", 7)
     conv = [f for f in found if f[2] == "specs/broken/conv_channels.yaml"]
-    assert [(f[0], f[1]) for f in conv] == [("forward-error", "error"), ("not-called", "note")]
+    assert [(f[0], f[1]) for f in conv] == [("channels-mismatch", "error")]
     assert ("not-called", "warning") in [(f[0], f[1]) for f in found if "unused" in f[2]]
     assert found[-1] == ("spec-error", "error", "specs/broken/missing.yaml", None)
     assert len(results) == sum(len(f.report.diagnostics) if f.report else 1 for f in real_run.files)
@@ -150,6 +150,10 @@ def test_rules_describe_every_code(sarif_schema: dict[str, Any]) -> None:
         "in-features-mismatch": "error",
         "unflattened-input": "error",
         "forward-error": "error",
+        "view-size": "error",
+        "transposed-weight": "error",
+        "channels-mismatch": "error",
+        "checkpoint-mismatch": "error",
         "not-called": "warning",
         "batch-axis": "warning",
         "train-only": "note",
@@ -236,7 +240,7 @@ def test_hand_made_findings(sarif_schema: dict[str, Any]) -> None:
         "spec-error",
     ]
     assert [r["level"] for r in results] == ["error", "note", "warning", "error", "error"]
-    assert [r.get("ruleIndex") for r in results] == [2, 9, None, 13, 12]
+    assert [r.get("ruleIndex") for r in results] == [2, 13, None, 17, 16]
     error, meta, _, built, spec = results
     assert error["message"]["text"] == "fc: bad; \\x1b[2Jworse"
     assert error["locations"][0]["physicalLocation"] == {

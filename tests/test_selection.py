@@ -305,7 +305,7 @@ def test_unknown_code_in_comment_is_reported_only_when_strict(tmp_path: Path) ->
 
 
 def test_selection_alone_drops_and_keeps_order(in_repo: Path) -> None:
-    report = linearcli.inspect_spec("specs/broken/conv_channels.yaml")
+    report = linearcli.inspect_spec("specs/broken/skip_off_by_one.py")
     assert apply(report, FindingRules(), report_unused=True) == report
     kept = apply(report, rules_from(None, ["forward"]), report_unused=False)
     assert [d.code for d in kept.diagnostics] == ["not-called"]

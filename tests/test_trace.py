@@ -68,18 +68,22 @@ def test_hooks_removed_and_modes_restored_even_when_forward_fails() -> None:
 def test_a_failed_forward_leaves_no_reference_cycle_holding_the_model() -> None:
     # The CLI runs with the garbage collector off: reference counting alone must free a
     # model whose forward pass failed, activations and all.
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Conv2d(8, 2, 3))
-    alive = weakref.ref(model)
-    gc.collect()
-    gc.disable()
-    try:
-        recorded = trace(model, (torch.zeros(1, 3, 8, 8),))
-        assert recorded.failure is not None
-        assert recorded.failure.exception_type == "RuntimeError"
-        del model
-        assert alive() is None
-    finally:
-        gc.enable()
+    # Two kinds: one linearcli cannot go on from (4 channels do not unflatten to 3 x 3),
+    # and one it gives the right channels to go on with, on the second, watched pass.
+    for second, failed in ((nn.Unflatten(1, (3, 3)), True), (nn.Conv2d(8, 2, 3), False)):
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), second)
+        del second
+        alive = weakref.ref(model)
+        gc.collect()
+        gc.disable()
+        try:
+            recorded = trace(model, (torch.zeros(1, 3, 8, 8),))
+            assert (recorded.failure is not None) is failed
+            assert len(recorded.repaired) == (0 if failed else 1)
+            del model
+            assert alive() is None
+        finally:
+            gc.enable()
 
 
 def test_runs_in_eval_mode_without_grad() -> None:
@@ -294,7 +298,10 @@ def test_failure_in_the_models_own_code_and_after_a_caught_exception() -> None:
         "expected 5 features",
     )
     rows = {r.name: r for r in recorded.linears}
-    assert rows["fc"].calls == (LinearCall((2, 4), (2, 4), MODEL_INPUT),)
+    (call,) = rows["fc"].calls
+    assert (call.input_shape, call.output_shape, call.producer) == ((2, 4), (2, 4), MODEL_INPUT)
+    # The conv that raised before the failure was the model's to catch: not repaired.
+    assert recorded.repaired == ()
     assert recorded.failure.after_recovery is False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -107,6 +108,18 @@ def inspect(
     allow_imports: AllowImportsOption = None,
     max_memory: MaxMemoryOption = None,
     mode: ModeOption = None,
+    weights: Annotated[
+        Path | None,
+        typer.Option(
+            "--weights",
+            metavar="FILE",
+            help="A checkpoint to compare with the model and load where it fits: a state "
+            "dict saved by torch.save (.pt, .pth, .bin; read with weights_only=True) or a "
+            ".safetensors file. Tensors of another shape are checkpoint-mismatch errors; "
+            "names either side lacks are warnings.",
+            show_default=False,
+        ),
+    ] = None,
     timeout: TimeoutOption = None,
     export_svg: Annotated[Path | None, export_option("SVG")] = None,
     export_html: Annotated[Path | None, export_option("HTML")] = None,
@@ -143,6 +156,8 @@ def inspect(
             max_memory=max_memory,
             mode=mode.value if mode else None,
         )
+        if weights is not None:
+            options = replace(options, weights=str(weights))
         from linearcli.pipeline import inspect_spec
         from linearcli.render import render_json, render_markdown, render_table
         from linearcli.render.flow import mermaid_html

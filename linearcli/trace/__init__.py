@@ -24,10 +24,12 @@ import torch
 from torch import nn
 
 from linearcli.memory import meta_inputs, meta_stand_ins
-from linearcli.records import ForwardFailure, Trace
+from linearcli.meta_limits import meta_cannot_run
+from linearcli.records import ForwardFailure, OpFailure, Trace
 from linearcli.restore import attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
 from linearcli.trace.batch import batch_lost
+from linearcli.trace.failed_op import FailedOps
 from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
 from linearcli.trace.maps import features, numel
 from linearcli.trace.outputs import first_tensor, named_tensors, shape
@@ -61,12 +63,18 @@ def trace(
     ):
         recorder = Recorder(model)
         uses, output, failure = _run(model, (inputs, keywords), mode, recorder, watching=True)
+    repaired: tuple[OpFailure, ...] = ()
+    failed = failure is not None and not meta_cannot_run(failure.message)
+    if failed or recorder.recovered:
+        recorder, uses, output, failure, repaired = _watching_calls(
+            model, (inputs, keywords), mode, (recorder, uses, output, failure)
+        )
     rows = maps.map_rows(recorder.named, uses.used)
     unused = [m for _, m in recorder.linears if id(m) not in recorder.called]
     unused = [m for m in unused if id(m.weight) not in uses.used]
     # The unused Linears a train-mode pass calls: each neither called nor applied in eval.
     trained: set[int] = set()
-    if unused and mode != "train" and failure is None:
+    if unused and mode != "train" and failure is None and not repaired:
         trained = _called_in_training(model, (inputs, keywords)) & {id(m) for m in unused}
     stats = iter(weight_stats([p for row in rows for p in (row.weight, row.bias)]))
     holders = defaultdict(list)  # id(parameter) -> the modules holding it as their own
@@ -94,10 +102,12 @@ def trace(
         id(p): p for row in rows for p in (row.weight, row.bias) if p is not None
     }
     lost = None
-    if failure is None and mode != "train":
+    if failure is None and not repaired and mode != "train":
         lost = batch_lost(model, (inputs, keywords), output)
     return Trace(
         batch_loss=lost,
+        repaired=repaired,
+        unbatched_input=recorder.unbatched,
         linears=records,
         input_shapes=tuple(
             s for s in (shape(x) for x in (*inputs, *keywords.values())) if s is not None
@@ -117,6 +127,25 @@ def trace(
     )
 
 
+_Pass = tuple[Recorder, ops.WeightUses, Any, ForwardFailure | None]
+
+
+def _watching_calls(
+    model: nn.Module, inputs: tuple[tuple[Any, ...], dict[str, Any]], mode: str, first: _Pass
+) -> tuple[Recorder, ops.WeightUses, Any, ForwardFailure | None, tuple[OpFailure, ...]]:
+    """After a pass that failed, or gave a Linear a wrong input, the pass again with every
+    call into torch watched: the call that raised, with what it was given; the calls
+    linearcli could give an output to go on with; the call that made each Linear's input.
+    Kept unless it failed where the first pass did not."""
+    recorder = Recorder(model)
+    parameters = {id(p): name for name, p in model.named_parameters()}
+    watch = FailedOps(recorder, parameters, first[3])
+    uses, output, failure = _run(model, inputs, mode, recorder, True, calls=watch)
+    if failure is not None and first[3] is None:
+        return (*first, ())
+    return recorder, uses, output, failure, tuple(watch.repaired)
+
+
 def _run(
     model: nn.Module,
     inputs: tuple[tuple[Any, ...], dict[str, Any]],
@@ -124,6 +153,7 @@ def _run(
     recorder: Recorder,
     watching: bool,
     stand_ins: dict[str, torch.Tensor] | None = None,
+    calls: FailedOps | None = None,
 ) -> tuple[ops.WeightUses, Any, ForwardFailure | None]:
     uses = ops.WeightUses(maps.watched(recorder.named) if watching else (), recorder.names)
     quiet = ops.quiet_modules(m for _, m in recorder.named) if watching else []
@@ -132,6 +162,7 @@ def _run(
     with (
         undone_afterwards(model),
         torch.compiler.set_stance("force_eager"),
+        calls if calls is not None else nullcontext(),
         uses.quiet_inside(quiet) if watching else nullcontext(),
     ):
         output, failure = recorder.run(

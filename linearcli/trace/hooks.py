@@ -12,16 +12,28 @@ what is wrong, and how to say so, is diagnose's job.
 from __future__ import annotations
 
 import math
+import sys
 import traceback
 import weakref
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
-from linearcli.frames import deepest_user_line
+from linearcli.frames import deepest_user_line, is_user_code, location
 from linearcli.guard import STOPS_THE_RUN, exit_message
-from linearcli.records import ROOT_NAME, ForwardFailure, LinearCall, Producer, Shape
+from linearcli.records import (
+    ROOT_NAME,
+    ForwardFailure,
+    LinearCall,
+    Made,
+    OpFailure,
+    Producer,
+    Shape,
+)
 from linearcli.trace.maps import features, is_quantized_linear, own_parameters
 from linearcli.trace.ops import is_matrix
 from linearcli.trace.outputs import first_tensor, is_dense, shape
@@ -88,6 +100,9 @@ class Recorder:
         # Linears whose own output a ReLU took: where a zero output gets no gradient back.
         self.rectified: set[str] = set()
         self.recovered = False
+        self.unbatched: str | None = None  # a conv that took the model's input unbatched
+        # On the watching pass: the call into torch that made a tensor (failed_op.py).
+        self.provenance: Callable[[torch.Tensor], Made | None] | None = None
 
     def run(
         self,
@@ -135,9 +150,25 @@ class Recorder:
             self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
             return None
         producer, feature_map, exact = self.origin(x)
+        transposed = _declared_transposed(module)
+        made = call_line = None
+        if self.provenance is not None:
+            made, call_line = self.provenance(x), _direct_caller(sys._getframe(1))
         self.calls[id(module)].append(
-            LinearCall(tuple(x.shape), None, producer, feature_map, self.recovered, exact)
+            LinearCall(
+                tuple(x.shape),
+                None,
+                producer,
+                feature_map,
+                self.recovered,
+                exact,
+                transposed,
+                made,
+                call_line,
+            )
         )
+        if transposed:
+            return None  # F.linear raises; the watching pass says why (failed_op.py)
         # Checked before the Linear runs: it still sees the unflattened input, and the
         # finding is the same on every device.
         in_features = features(module)[0]
@@ -153,6 +184,8 @@ class Recorder:
         made = first_tensor(output)  # attention and Hugging Face blocks return tuples
         if made is None:
             return
+        if x is not None and isinstance(module, nn.modules.conv._ConvNd):
+            self._unbatched(module, x)
         leaf = id(module) in self.leaves
         makes_maps = id(module) in self.map_makers
         producer: Producer | None
@@ -184,12 +217,22 @@ class Recorder:
                 last.from_feature_map,
                 last.after_recovery,
                 last.producer_exact,
+                last.weight_transposed,
+                last.made,
+                last.call_line,
             )
             return
         producer, feature_map, exact = self.origin(x) if x is not None else UNKNOWN
         calls.append(
             LinearCall(shape(x), shape(output), producer, feature_map, self.recovered, exact)
         )
+
+    def _unbatched(self, module: nn.modules.conv._ConvNd, x: torch.Tensor) -> None:
+        """Note a convolution that takes the model's input as one unbatched sample."""
+        if self.unbatched is None and x.ndim == module.weight.ndim - 1:
+            producer, _, exact = self.origin(x)
+            if exact and producer is not None and producer.name is None:
+                self.unbatched = self.names[id(module)]
 
     def produced_by(self, module: nn.Module) -> Producer:
         producer = self.producers.get(id(module))
@@ -229,12 +272,36 @@ class Recorder:
             after_recovery=self.recovered,
             location=deepest_user_line(exc.__traceback__),
             traceback="".join(traceback.format_exception(exc)),
+            op=op_of(exc),
         )
         # Reading the frames' locals (_innermost_module) ties the traceback, and with it
         # the model and its activations, into a reference cycle; cut it so that memory
         # goes now, not at the garbage collector's next full pass.
         exc.__traceback__ = None
         return failure
+
+
+_CALL_MACHINERY = str(Path(nn.Module.__call__.__code__.co_filename))
+
+
+def _direct_caller(frame: FrameType | None) -> str | None:
+    """The user's line that called this module, where user code called it directly (not a
+    Sequential, not another torch.nn module): past the hook, torch's calling machinery."""
+    while frame is not None and frame.f_code.co_filename in (__file__, _CALL_MACHINERY):
+        frame = frame.f_back
+    if frame is None or not is_user_code(frame.f_code.co_filename):
+        return None
+    return location(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _declared_transposed(module: nn.Linear) -> bool:
+    """The weight is (in_features, out_features) as the Linear was built: a kernel kept
+    (in, out) assigned as it is, where nn.Linear keeps (out, in)."""
+    weight = getattr(module, "weight", None)
+    if not is_matrix(weight) or weight.ndim != 2 or weight.shape[0] == weight.shape[1]:
+        return False
+    declared = (getattr(module, "in_features", None), getattr(module, "out_features", None))
+    return tuple(weight.shape) == declared
 
 
 def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Tensor:
@@ -245,6 +312,23 @@ def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Ten
         (x.shape[0], in_features) if x.ndim >= 3 and feature_map else (*x.shape[:-1], in_features)
     )
     return torch.zeros(shape, dtype=x.dtype, device=x.device)
+
+
+_OP = "_linearcli_op"  # where the watching pass leaves a failure's call on the exception
+
+
+def leave_op(exc: BaseException, op: OpFailure) -> None:
+    try:
+        setattr(exc, _OP, op)
+    except AttributeError:  # an exception type without a __dict__
+        pass
+
+
+def op_of(exc: BaseException) -> OpFailure | None:
+    """The torch call that raised this exception, where the watching pass recorded one
+    (trace/failed_op.py)."""
+    found = getattr(exc, _OP, None)
+    return found if isinstance(found, OpFailure) else None
 
 
 def printable(exc: BaseException) -> str:

@@ -157,10 +157,9 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
             code = frame.f_code
             if line is None and is_user_code(code.co_filename):
                 line = location(code.co_filename, frame.f_lineno)
-            if code.co_name == "forward":
-                owner = frame.f_locals.get("self")
-                if owner is not None and id(owner) in self.modules:
-                    return self.modules[id(owner)], line
+            owner = _owner(frame, self.modules)
+            if owner is not None:
+                return owner, line
             frame = frame.f_back
         return ROOT_NAME, line
 
@@ -199,6 +198,25 @@ class WeightUses(TorchDispatchMode):  # type: ignore[no-untyped-call]
         self._quieted -= 1
         if not self._quieted:
             self.__enter__()  # type: ignore[no-untyped-call]
+
+
+def forward_owner(frame: FrameType | None, modules: dict[int, str]) -> str:
+    """The innermost module of the model (``modules``: id -> name) whose forward is on
+    the stack from ``frame`` outwards; the model itself where none is."""
+    while frame is not None:
+        owner = _owner(frame, modules)
+        if owner is not None:
+            return owner
+        frame = frame.f_back
+    return ROOT_NAME
+
+
+def _owner(frame: FrameType, modules: dict[int, str]) -> str | None:
+    """The module whose forward this frame runs, if it is one of the model's."""
+    if frame.f_code.co_name != "forward":
+        return None
+    module = frame.f_locals.get("self")
+    return modules.get(id(module)) if module is not None else None
 
 
 def _shape_of(value: Any) -> tuple[int, ...] | None:

@@ -1,6 +1,8 @@
 """A reshape in forward() with the sizes of another input resolution.
 
-Expect: forward-error in the model itself, at the line of the view().
+Expect: view-size at the line of the view() (6*12*12 = 864 values per image, not
+6*14*14 = 1176), and, found in the same run, in-features-mismatch on fc: with the
+view fixed it needs nn.Linear(864, 10).
 """
 
 import torch

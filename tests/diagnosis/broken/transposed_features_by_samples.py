@@ -35,11 +35,11 @@ EXPECTED = {
     "findings": [
         {
             "layer": None,
-            "line": 25,
-            "line_text": "table = torch.randn(13, 4)",
+            "line": 26,
+            "line_text": "return table",
             "numbers": [],
             "wrong": [4],
-            "fix": "the input is (features, samples): transpose it with table.T; "
+            "fix": "the input is (features, samples): return table.T; "
             "fc1's in_features 13 is right",
         },
     ],
