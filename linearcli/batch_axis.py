@@ -1,13 +1,16 @@
-"""The batch-axis finding: a reshape that mixed the samples, and the change that keeps
-them apart. Pure: from the trace's record of that reshape."""
+"""The batch-axis findings that nothing raised for: a reshape that mixed the samples, and
+an input without a batch axis; the change that keeps the batch. Pure: from the trace's
+records."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from linearcli.code_text import statement
 from linearcli.init_checks import layer_words
-from linearcli.records import LINEAR, BatchLoss, LinearRecord
+from linearcli.op_kinds import view_fits
+from linearcli.records import LINEAR, BatchDrop, BatchLoss, LinearRecord, SampleMix, Shape
 from linearcli.report import Diagnostic, format_shape
 
 
@@ -30,21 +33,28 @@ def batch_axis(
 def _at_reshape(loss: BatchLoss) -> Diagnostic:
     rows = loss.output_shape[0]
     where = f" at {loss.line}" if loss.line else ""
-    message = (
-        f"view (or reshape){where} made {format_shape(loss.output_shape)} from "
-        f"{format_shape(loss.input_shape)}: it deals the {loss.batch} samples out as {rows} "
-        f"rows, not a whole number per sample, so rows mix samples ({loss.per_sample} "
-        "values each); nothing raises, but the output has no row per sample"
-    )
-    return Diagnostic(
-        severity="warning",
-        code="batch-axis",
-        layer=None,
-        message=message,
-        fix=f"keep the batch axis: x.view(x.size(0), -1) (or x.flatten(1)): "
-        f"{loss.per_sample} values per sample",
-        source=loss.line,
-    )
+    made = f"view (or reshape){where} made {format_shape(loss.output_shape)} from "
+    made += format_shape(loss.input_shape)
+    per = f"{loss.per_sample} values per sample"
+    if rows % loss.batch == 0:  # whole rows, but each one channel of one sample
+        channels = rows // loss.batch
+        message = (
+            f"{made}: it folds the {channels} channels into the batch, one row per channel "
+            f"of each of the {loss.batch} samples, and nothing unfolds them: the output has "
+            f"{rows} rows for {loss.batch} samples; nothing raises"
+        )
+    else:
+        message = (
+            f"{made}: it deals the {loss.batch} samples out as {rows} rows, not a whole "
+            f"number per sample, so rows mix samples ({loss.per_sample} values each); nothing "
+            "raises, but the output has no row per sample"
+        )
+    fix = f"keep the batch axis: x.view(x.size(0), -1) (or x.flatten(1)): {per}"
+    fits = view_fits(loss.input_shape, (-1, *loss.output_shape[1:]))
+    if len(loss.output_shape) > 2 and fits:  # maps: the one size that holds a sample
+        sizes = ", ".join(map(str, fits[0][0][1:]))
+        fix = f"keep the batch axis: x.view(x.size(0), {sizes}), {per}"
+    return Diagnostic("warning", "batch-axis", None, message, fix, loss.line)
 
 
 def _sized_for_rows(record: LinearRecord, loss: BatchLoss) -> Diagnostic | None:
@@ -62,3 +72,96 @@ def _sized_for_rows(record: LinearRecord, loss: BatchLoss) -> Diagnostic | None:
         f"mixed the samples: with the batch axis kept, each sample has {per} values",
         f"set in_features to {per}: nn.Linear({per}, {out})",
     )
+
+
+def no_batch_axis(
+    layer: str, input_shape: Shape, output_shape: Shape | None, line: str | None
+) -> Diagnostic:
+    """The model's input has no batch axis, and a layer that allows that (a Linear, an
+    RNN, a convolution) took it as one sample: the output has none either, where a batch
+    of one would keep it. Torch allows it; a model is almost always meant for batches."""
+    output = (
+        f", and the output {format_shape(output_shape)} has none either" if output_shape else ""
+    )
+    message = (
+        f"the model's input {format_shape(input_shape)} has no batch axis: {layer} takes it "
+        f"as one unbatched sample{output}"
+    )
+    fix = (
+        "add the batch axis where the input is made: x.unsqueeze(0), "
+        f"{format_shape((1, *input_shape))}"
+    )
+    return Diagnostic("warning", "batch-axis", layer, message, fix, line)
+
+
+def dropped(drop: BatchDrop) -> Diagnostic:
+    """A batch of one lost its axis where two samples keep it: the output's shape depends
+    on the batch size, and a batch of one (serving one request) breaks what follows."""
+    (in_one, out_one), (in_two, out_two) = drop.one, drop.two
+    where = f" at {drop.line}" if drop.line else ""
+    message = (
+        f"{drop.op}{where} drops the batch axis when the batch is 1: {format_shape(in_one)} "
+        f"becomes {format_shape(out_one)}, where 2 samples' {format_shape(in_two)} become "
+        f"{format_shape(out_two)}"
+    )
+    ones = [axis - len(in_two) for axis, size in enumerate(in_two) if size == 1]
+    if len(ones) > 1 and ones == list(range(-len(ones), 0)):
+        fix = "flatten the trailing axes of 1 instead, keeping the batch: .flatten(1)"
+    elif ones:
+        fix = "squeeze only the axes that are 1 for any batch: " + "".join(
+            f".squeeze({axis})" for axis in ones
+        )
+    else:
+        fix = "keep the batch axis whatever its size"
+    return Diagnostic("warning", "batch-axis", None, message, fix, drop.line)
+
+
+_REDUCTIONS = ("mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var", "median")
+
+
+def mixed(
+    mix: SampleMix, batch_first: Mapping[str, bool], sources: Mapping[str, str]
+) -> Diagnostic:
+    """Nothing raised, but each value of the model's output depends on every sample of the
+    batch: the call where they met, and how to keep them apart."""
+    call, code = mix.made, statement(mix.made.code) if mix.made.code else mix.made.op
+    where = f"`{code}`" + (f" ({call.line})" if call.line else "")
+    shapes = f"{format_shape(mix.input_shape)} -> {format_shape(mix.output_shape)}"
+    after = (
+        f"every value after it depends on all {mix.batch} samples of the batch (the input's "
+        "first axis, as linearcli takes it); nothing raises, but no output belongs to one "
+        "sample"
+    )
+    if mix.module in batch_first:  # a recurrent layer run along the batch
+        first = batch_first[mix.module]
+        if not first and mix.batch_axis == 0:
+            message = (
+                f"{mix.module} runs along axis 0 of {format_shape(mix.input_shape)}, which holds "
+                f"the batch: without batch_first=True it reads (time, batch, features); {after}"
+            )
+            fix = (
+                f"build {mix.module} with batch_first=True (or feed it x.transpose(0, 1)); "
+                "if the input is time-major on purpose, this is not a mistake: ignore it"
+            )
+            line = sources.get(mix.module) or call.line
+            return Diagnostic("warning", "batch-axis", mix.module, message, fix, line)
+        source = mix.input_made
+        message = (
+            f"{mix.module} is batch_first=True, but its input {format_shape(mix.input_shape)} "
+            f"has the batch on axis {mix.batch_axis}: {after}"
+        )
+        fix = "feed it (batch, time, features): drop the transpose or permute that put time first"
+        line = source.line if source is not None and source.line else call.line
+        return Diagnostic("warning", "batch-axis", mix.module, message, fix, line)
+    if call.op in ("cat", "concat", "concatenate", "stack"):
+        message = (
+            f"{where} joins {mix.inputs} tensors of {format_shape(mix.input_shape)} along the "
+            f"batch axis into {format_shape(mix.output_shape)}: each sample's rows are spread "
+            "through it, so no row or block of rows is one sample's; nothing raises"
+        )
+        fix = "stack them on a new axis after the batch: torch.stack(..., dim=1)"
+    else:
+        keep = 1 if mix.batch_axis in (0, None) else 0
+        message = f"{where} reduces over the batch axis ({shapes}): {after}"
+        fix = f"{call.op} over the axis after the batch, not the batch itself: dim={keep}"
+    return Diagnostic("warning", "batch-axis", None, message, fix, call.line)

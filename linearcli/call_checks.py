@@ -5,11 +5,12 @@ the size the layer wants says what the mistake is, and so which line to edit:
 
 - the axes after the batch multiply to in_features, or the input is a conv or pool map:
   a flatten is missing (where the Linear is called, or its Sequential);
-- the model's input is (in_features, n): it is transposed (where the input is made);
+- the model's input, as the spec wrote it, is (in_features, n): it is transposed (where
+  the input is made);
 - one vector of batch x in_features values: a flatten without ``start_dim`` took the
   batch axis too (the call that made it);
-- a convolution took the model's input as one unbatched sample, and the Linear gets
-  that sample's values: the input has no batch axis (where the input is made);
+- a layer took the model's input as one unbatched sample, and the Linear gets that
+  sample's values: the input has no batch axis (where it is made);
 - otherwise the sizes disagree, and the fix is the Linear's in_features or the
   producer's out_features (the Linear's line).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from linearcli.code_text import statement
 from linearcli.init_checks import layer_words
 from linearcli.records import LinearCall, LinearRecord
 from linearcli.report import Diagnostic, format_shape
@@ -31,9 +33,10 @@ class Context:
     """What the pass knows beyond the call."""
 
     batch: int | None  # the model input's first axis
-    unbatched: str | None  # the convolution that took the model's input as one sample
+    unbatched: str | None  # the layer that took the model's input as one sample
     input_line: str | None  # where the spec makes its example input
     line: str | None  # where the Linear was made
+    size_line: str | None  # where its in_features was decided (a helper's call site)
 
 
 def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diagnostic | None:
@@ -51,7 +54,9 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
     resized = f"{flatten} and set in_features to {product}: {_linear(flat, record.out_features)}"
     flatten_line = call.call_line or context.line  # where the flatten goes
     if received == wanted:
-        if not (spatial and call.from_feature_map):
+        # A Linear that keeps the axis's size on a map mixes along it on purpose (axial and
+        # token-mixing MLPs: the map goes on); one that resizes it is a forgotten flatten.
+        if not (spatial and call.from_feature_map) or wanted == record.out_features:
             return None
         message = (
             f"{layer} runs on an unflattened feature map {format_shape(shape)} from {source}: "
@@ -62,13 +67,16 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         )
     if context.unbatched is not None and math.prod(shape) == wanted:
         message = (
-            f"{layer} got {format_shape(shape)}: one sample's {math.prod(shape)} values, laid "
-            f"out on two axes, because the model's input has no batch axis ({context.unbatched} "
-            "took it as one unbatched sample)"
+            f"{layer} got {format_shape(shape)}: one sample's {wanted} values, because the "
+            f"model's input has no batch axis ({context.unbatched} took it as one unbatched "
+            "sample)"
+        )
+        flatten_too = (
+            f", and flatten it before {record.name}: x.flatten(1)" if len(shape) > 2 else ""
         )
         fix = (
-            f"add the batch axis to the input: x.unsqueeze(0); {record.name}'s in_features "
-            f"{wanted} is right"
+            f"add the batch axis to the input: x.unsqueeze(0){flatten_too}; {record.name}'s "
+            f"in_features {wanted} is right"
         )
         return Diagnostic(
             "error", "batch-axis", record.name, message + suffix, fix, context.input_line
@@ -87,7 +95,10 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         return Diagnostic("error", "batch-axis", record.name, message + suffix, fix, where)
     producer = call.producer
     from_input = producer is not None and producer.name is None and call.producer_exact
-    if from_input and len(shape) == 2 and shape[0] == wanted:
+    # Only of an input the spec wrote (example_input): one linearcli made from a YAML
+    # spec's shape has its batch first by construction.
+    written = context.input_line is not None
+    if from_input and written and len(shape) == 2 and shape[0] == wanted:
         message = (
             f"{layer} got the model's input {format_shape(shape)}, whose first axis has its "
             f"{wanted} features: the input is transposed, (features, samples)"
@@ -118,11 +129,12 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         )
     message = f"{layer} got {format_shape(shape)} from {source}; in_features is {wanted}"
     fix = f"set in_features to {received}: {_linear(received, record.out_features)}"
-    if producer is not None and producer.name is not None and producer.features is not None:
+    known = producer is not None and producer.name is not None and call.producer_exact
+    if known and producer is not None and producer.features is not None:
         other = _linear(producer.features[0], wanted)
         fix += f", or change {producer.name}'s out_features to {wanted}: {other}"
     return Diagnostic(
-        "error", "in-features-mismatch", record.name, message + suffix, fix, context.line
+        "error", "in-features-mismatch", record.name, message + suffix, fix, context.size_line
     )
 
 
@@ -131,7 +143,8 @@ def _source(call: LinearCall) -> str:
     torch on the user's line where the watching pass saw it, else the last module to run."""
     made = call.made
     if not call.producer_exact and made is not None and made.line is not None:
-        return f"`{made.code}` ({made.line})" if made.code else f"{made.op} ({made.line})"
+        code = statement(made.code) if made.code else ""
+        return f"`{code}` ({made.line})" if code else f"{made.op} ({made.line})"
     return call.producer.describe() if call.producer else "an unknown producer"
 
 

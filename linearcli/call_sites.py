@@ -155,11 +155,17 @@ def _passes_self(call: ast.Call) -> bool:
 
 def _names(arguments: Iterable[ast.expr]) -> set[str]:
     """The names the arguments read; ``self.size`` counts as ``size``, which a
-    constructor usually stored from its parameter of that name."""
+    constructor usually stored from its parameter of that name. ``cfg.hidden`` counts as
+    nothing: the number is in the config object, not written at any call."""
     names: set[str] = set()
     for argument in arguments:
+        bases = {
+            id(node.value)
+            for node in ast.walk(argument)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        }
         for node in ast.walk(argument):
-            if isinstance(node, ast.Name) and node.id not in _IMPLICIT:
+            if isinstance(node, ast.Name) and node.id not in _IMPLICIT and id(node) not in bases:
                 names.add(node.id)
             elif (
                 isinstance(node, ast.Attribute)

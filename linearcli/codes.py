@@ -119,10 +119,12 @@ RULES: tuple[Rule, ...] = (
         "model's input has none (a convolution took it as one unbatched sample; fix: "
         "x.unsqueeze(0) where the input is made), or torch.flatten(x) without start_dim "
         "made one vector of batch x features (fix: torch.flatten(x, 1)). A warning where "
-        "nothing raised but a reshape gave rows that are not a whole number per sample: "
-        "x.view(-1, 320) on maps of 400 values gives 5 rows for 4 images; a second look on "
-        "the meta device, with twice the batch, finds the reshape and its line, and the fix "
-        "keeps the batch axis, with the per-sample size the next Linear needs.",
+        "nothing raised but the samples are mixed, folded or lost: a reshape whose rows are "
+        "not one sample's each (x.view(-1, 320) on maps of 400 values; RGB images into an "
+        "MLP for grey ones), found by a second look on meta with twice the batch; a "
+        "reduction or concatenation over the batch, or an LSTM reading the batch as time, "
+        "found on values by changing one sample; a squeeze() that takes a batch of one; an "
+        "input without a batch axis. linearcli takes the input's first axis as the batch.",
         _FINDINGS,
     ),
     Rule(

@@ -9,7 +9,7 @@ import keyword
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from linearcli.batch_axis import batch_axis
+from linearcli.batch_axis import batch_axis, dropped, mixed, no_batch_axis
 from linearcli.call_checks import AFTER_RECOVERY, Context, check_call
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.meta_limits import meta_cannot_run
@@ -22,6 +22,7 @@ from linearcli.records import (
     LinearRecord,
     OpFailure,
     Trace,
+    size_key,
 )
 from linearcli.report import Diagnostic, InitAudit
 
@@ -32,16 +33,20 @@ def diagnose(
     trace: Trace, sources: Mapping[str, str], audits: Mapping[str, InitAudit] | None = None
 ) -> tuple[Diagnostic, ...]:
     # The operations that raised first: the layers after them were checked on their fix.
-    findings = [op_finding(op, sources) or _raised(op) for op in trace.repaired]
+    # (A call repeated in a loop or in every block of a stack is one finding.)
+    first: dict[object, OpFailure] = {}
+    for op in trace.repaired:
+        first.setdefault((op.line, op.op, op.shapes, op.sizes), op)
+    findings = [op_finding(op, sources) or _raised(op) for op in first.values()]
     readers = readers_of(trace)
     batch = trace.input_shapes[0][0] if trace.input_shapes and trace.input_shapes[0] else None
     for record in trace.linears:
         # Another module's call is not checked here: its input is whatever its forward
         # takes (it may flatten or reshape first), and the matrix it applied fit.
         checked = record.calls if record.kind == LINEAR else ()
-        context = Context(
-            batch, trace.unbatched_input, sources.get(INPUT_NAME), sources.get(record.module)
-        )
+        line = sources.get(record.module)
+        size_line = sources.get(size_key(record.module)) or line
+        context = Context(batch, trace.unbatched_input, sources.get(INPUT_NAME), line, size_line)
         findings.extend(_unique(check_call(record, call, context) for call in checked))
         broken = check_values(record)
         if broken is not None:
@@ -53,6 +58,17 @@ def diagnose(
             findings.append(_at(_not_called(record, trace), sources.get(record.module)))
     if trace.batch_loss is not None:
         findings.extend(batch_axis(trace.batch_loss, trace.linears, sources))
+    if trace.batch_drop is not None:
+        findings.append(dropped(trace.batch_drop))
+    if trace.samples_mixed is not None:
+        findings.append(mixed(trace.samples_mixed, dict(trace.batch_first), sources))
+    unbatched = trace.unbatched_input
+    if unbatched is not None and trace.failure is None and trace.input_shapes:
+        if not any(f.code == "batch-axis" for f in findings):  # not said already
+            line = sources.get(INPUT_NAME)
+            findings.append(
+                no_batch_axis(unbatched, trace.input_shapes[0], trace.output_shape, line)
+            )
     if trace.failure is not None and _meta_limit(trace):
         # before the not-called infos it explains
         findings.insert(0, _meta_unchecked(trace, trace.failure, sources))
@@ -129,6 +145,14 @@ def _not_called(record: LinearRecord, trace: Trace) -> Diagnostic:
         # Not dead code: the failure stopped the pass before this layer's turn.
         message = (
             f"{record.name} did not run: the forward pass stopped in {_where(trace.failure)} first"
+        )
+        return Diagnostic("info", "not-called", record.name, message)
+    if trace.repaired:
+        # The pass ran to its end only past the mistakes linearcli corrected: whether a
+        # train-mode pass would call this layer was not asked.
+        message = (
+            f"{record.name} did not run in the pass, which went on past the mistakes above: "
+            "dead code, or a branch this pass did not take (a train-only head)"
         )
         return Diagnostic("info", "not-called", record.name, message)
     if record.train_only:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, ModuleType, TracebackType
+from types import ModuleType, TracebackType
 from typing import Any
 
 import torch
@@ -21,12 +21,11 @@ from torch import nn
 from linearcli import memory
 from linearcli.checkpoint import CheckpointFacts
 from linearcli.errors import BuildError, SpecError
-from linearcli.frames import OWN_DIR, display_path, is_user_code
 from linearcli.guard import STOPS_THE_RUN
 from linearcli.loads import recording_loads
-from linearcli.makers import Makers
 from linearcli.meta_limits import meta_cannot_run
-from linearcli.records import INPUT_NAME, ROOT_NAME
+from linearcli.records import INPUT_NAME
+from linearcli.sites import Sites
 from linearcli.spec import PythonSpec
 from linearcli.spec.input_line import example_input_line
 
@@ -62,11 +61,8 @@ def load_python_model(
     loads what fits and goes on (loads.py); ``weights`` is then compared and loaded too.
     """
     where = spec.path or spec.module or spec.reference
-    makers = Makers(spec.path)
-    with (
-        _record_construction_sites(spec.path, makers) as (sites, assigned),
-        recording_loads(makers) as loads,
-    ):
+    sites = Sites(spec.path)
+    with sites.recording(), recording_loads(sites.makers) as loads:
         module = _import(spec)
         name, target = _find_model(module, spec, where)
         model = None
@@ -87,16 +83,7 @@ def load_python_model(
         # Registered only while it ran; kept there, its globals (a model made at import)
         # would stay in memory for every later spec of a `check` run.
         sys.modules.pop(module.__name__, None)
-    # Each module's line: where its input size was decided (the helper's call site for a
-    # Linear made in a helper), else where it was made.
-    sources = {
-        n or ROOT_NAME: _size_line(makers, m) or sites[id(m)][1]
-        for n, m in model.named_modules()
-        if id(m) in sites
-    }
-    for n, m in model.named_modules():
-        for param, line in assigned.get(id(m), {}).items():
-            sources[f"{n}.{param}" if n else param] = line
+    sources = sites.sources(model)
     input_line = example_input_line(spec.path) if spec.path is not None else None
     if input_line is not None:
         sources[INPUT_NAME] = f"{spec.path}:{input_line}"
@@ -287,76 +274,6 @@ def _example_input(
         "(input_ids=...) holding a tensor, or a function returning one",
         path=where,
     )
-
-
-@contextmanager
-def _record_construction_sites(
-    spec_path: str | None, makers: Makers
-) -> Iterator[tuple[dict[int, tuple[nn.Module, str]], dict[int, dict[str, str]]]]:
-    """Note, for each module that registers a parameter, the user's line that made it, and
-    the user frames that did (``makers``: the line that decided its sizes); and for each
-    parameter, the user's line that last assigned it: inside a hand-written layer's
-    ``__init__`` (``self.weight = nn.Parameter(...)``), or where a weight was replaced
-    after construction (``model.fc.weight = nn.Parameter(kernel)``)."""
-    sites: dict[int, tuple[nn.Module, str]] = {}
-    assigned: dict[int, dict[str, str]] = {}  # id(module) -> parameter name -> line
-    spec_file = str(Path(spec_path).resolve()) if spec_path else None
-
-    def hook(module: nn.Module, name: str, param: object) -> None:
-        makers.note(module, sys._getframe(1))
-        if id(module) not in sites:
-            site = _construction_site(sys._getframe(1), module, spec_file, spec_path)
-            if site is not None:
-                sites[id(module)] = (module, site)  # keeps the module alive, so ids stay unique
-        line = _assignment_site(sys._getframe(1), spec_file, spec_path)
-        if line is not None and id(module) in sites:
-            assigned.setdefault(id(module), {})[name] = line
-
-    handle = torch.nn.modules.module.register_module_parameter_registration_hook(hook)
-    try:
-        yield sites, assigned
-    finally:
-        handle.remove()
-
-
-def _construction_site(
-    frame: FrameType | None, module: nn.Module, spec_file: str | None, spec_path: str | None
-) -> str | None:
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename.startswith(OWN_DIR):
-            return None  # back in linearcli's loader: no user code made this module
-        inside_own_init = frame.f_locals.get("self") is module
-        if not inside_own_init and is_user_code(filename):
-            shown = spec_path if spec_file == filename and spec_path else display_path(filename)
-            return f"{shown}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
-
-
-def _size_line(makers: Makers, module: nn.Module) -> str | None:
-    """The line that decided the size a shape finding changes: the features, channels or
-    input size the module takes."""
-    for name in ("in_features", "in_channels", "input_size", "num_features", "embed_dim"):
-        size = getattr(module, name, None)
-        if isinstance(size, int) and not isinstance(size, bool):
-            return makers.size_line(module, (size,))
-    return None
-
-
-def _assignment_site(
-    frame: FrameType | None, spec_file: str | None, spec_path: str | None
-) -> str | None:
-    """The innermost user line on the stack: the statement assigning a parameter."""
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename.startswith(OWN_DIR):
-            return None
-        if is_user_code(filename):
-            shown = spec_path if spec_file == filename and spec_path else display_path(filename)
-            return f"{shown}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
 
 
 def _line_in(tb: TracebackType | None, path: str | None) -> int | None:

@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 Shape = tuple[int, ...]
 ROOT_NAME = "(model)"  # how the model itself is named where a module name is expected
 INPUT_NAME = "(input)"  # how the model's input is named where a producer's name is expected
+
+
+def size_key(module: str) -> str:
+    """Where a spec's sources keep the line that decided a module's input size, where that
+    is not the line that made it: a helper's call site (``dense(256, 64)``)."""
+    return f"{module} (size)"
+
+
 # How a row's linear map is computed (maps.py): an nn.Linear; another module applying a
 # matrix of its own (transformers' Conv1D: stored (in, out), run by addmm); a matrix
 # applied by another module's forward (a tied LM head); nn.MultiheadAttention's packed
@@ -132,8 +140,9 @@ class LinearRecord:
 
 @dataclass(frozen=True)
 class OpFailure:
-    """A torch operation that raised: what it was given. Recorded on a second pass, run
-    only after a pass failed, that watches every call into torch (trace/failed_op.py)."""
+    """A torch operation that raised: what it was given. Recorded on the second, watched
+    pass that follows a pass that failed or gave a Linear a wrong input
+    (trace/failed_op.py)."""
 
     op: str  # the function as written: view, reshape, linear, matmul, conv2d, batch_norm...
     module: str  # the innermost module whose forward called it
@@ -143,10 +152,14 @@ class OpFailure:
     shapes: tuple[Shape | None, ...]  # each positional argument: a tensor's shape, or None
     # Each positional argument that is a parameter of the model: its qualified name.
     parameters: tuple[str | None, ...] = ()
+    # Each positional argument that is an nn.Linear's weight: that Linear's declared
+    # (in_features, out_features), which say how the weight was meant to be laid out.
+    declared: tuple[tuple[int, int] | None, ...] = ()
     sizes: tuple[int, ...] = ()  # the sizes a view or reshape asked for
     groups: int = 1  # a convolution's groups
-    transposed_conv: bool = False  # conv_transpose: the weight is (in, out/groups, ...)
     producer: Producer | None = None  # the module that made the first argument, if known
+    made: Made | None = None  # the call into torch that made the first argument, if seen
+    after_recovery: bool = False  # linearcli had corrected an earlier mistake to go on
     repaired: Shape | None = None  # the output linearcli gave to go on; None: it stopped
 
 
@@ -175,6 +188,32 @@ class BatchLoss:
 
 
 @dataclass(frozen=True)
+class BatchDrop:
+    """An operation whose output has fewer axes with a batch of one than with two: a
+    ``squeeze()`` that takes the batch axis too when it is 1."""
+
+    op: str  # the aten operation: squeeze...
+    line: str | None  # file:line of the user's code that called it
+    one: tuple[Shape, Shape]  # its input and output shapes with the batch of one
+    two: tuple[Shape, Shape]  # the same with two samples
+
+
+@dataclass(frozen=True)
+class SampleMix:
+    """The call where the samples of the batch met: each value of its output depends on
+    every sample (trace/samples.py)."""
+
+    made: Made  # the call, and the user's line that called it
+    module: str  # the module whose forward called it
+    input_shape: Shape  # of its (first) input
+    output_shape: Shape
+    batch: int
+    batch_axis: int | None  # the axis of its input that held the batch
+    inputs: int = 1  # the tensors it took (a cat's list)
+    input_made: Made | None = None  # the call that made that input
+
+
+@dataclass(frozen=True)
 class Trace:
     linears: tuple[LinearRecord, ...]
     input_shapes: tuple[Shape, ...]
@@ -190,8 +229,12 @@ class Trace:
     # Every tensor the model returned: where it is ("0", "logits", "past.0.1"), its shape.
     outputs: tuple[tuple[str, Shape], ...] = ()
     batch_loss: BatchLoss | None = None  # where a returned tensor lost the batch axis
+    batch_drop: BatchDrop | None = None  # where a batch of one lost its axis
+    samples_mixed: SampleMix | None = None  # where the samples of the batch met
+    # A recurrent layer's batch_first, by module name: how it reads its input's axes.
+    batch_first: tuple[tuple[str, bool], ...] = ()
     # Operations that raised and that linearcli gave an output of the right shape to go on.
     repaired: tuple[OpFailure, ...] = ()
-    # The convolution that took the model's input as one unbatched sample: (C, H, W) for a
-    # Conv2d, which torch allows, and which leaves no batch axis for what follows.
+    # The layer that took the model's input as one unbatched sample, as torch allows: a
+    # (C, H, W) image into a Conv2d, (T, F) into an LSTM, (F,) into a Linear.
     unbatched_input: str | None = None

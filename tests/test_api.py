@@ -105,7 +105,9 @@ def test_assert_shapes_lists_every_finding() -> None:
 
 
 def test_assert_shapes_strict_fails_on_warnings() -> None:
-    model = nn.Sequential(nn.Conv1d(2, 3, 1), nn.Linear(5, 5))
+    # a Linear(5, 4) on the maps' last axis: a forgotten flatten (one keeping the width,
+    # Linear(5, 5), would be an axial mixer, and is not said)
+    model = nn.Sequential(nn.Conv1d(2, 3, 1), nn.Linear(5, 4))
     assert_shapes(model, torch.randn(2, 2, 5))
     with pytest.raises(AssertionError, match=r"warning\[unflattened-input\] 1:"):
         assert_shapes(model, torch.randn(2, 2, 5), strict=True)

@@ -141,6 +141,12 @@ def test_unflattened_feature_map_of_the_wrong_size_says_what_in_features_to_use(
     )
 
 
+def test_a_linear_that_keeps_a_maps_width_mixes_along_it_on_purpose() -> None:
+    # nn.Linear(8, 8) over the width of (2, 16, 8, 8) maps, as sMLP and axial MLPs do
+    call = LinearCall((2, 16, 8, 8), (2, 16, 8, 8), Producer("conv", "Conv2d"), True)
+    assert diagnose(make_trace(record("mix", (call,), 8, 8)), {}) == ()
+
+
 def test_a_linear_that_runs_on_a_feature_map_is_a_warning() -> None:
     call = LinearCall((2, 8, 30), (2, 8, 5), Producer("conv", "Conv1d"), from_feature_map=True)
     finding = only(record("fc", (call,), 30, 5))

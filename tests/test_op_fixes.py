@@ -76,7 +76,10 @@ def test_a_view_size_written_as_a_number_is_offered_first() -> None:
     )
     finding = op_finding(op, {})
     assert finding is not None
-    assert finding.fix == "sizes that hold it: q.view(2, 5, 8, 12) or q.view(2, 5, 6, 16)"
+    # in the words of the code, the number it wrote first
+    assert finding.fix == (
+        "sizes that hold it: q.view(B, T, self.n_heads, 12) or q.view(B, T, 6, 16)"
+    )
     assert finding.message.endswith("; linearcli went on with (2, 5, 6, 16)")
 
 
@@ -104,8 +107,8 @@ def test_a_view_of_a_transposed_tensor_gets_reshape() -> None:
     finding = op_finding(op, {})
     assert finding is not None
     assert finding.fix == (
-        "use reshape: y.transpose(1, 2).reshape(2, 6, 32) "
-        "(or y.transpose(1, 2).contiguous().view(2, 6, 32))"
+        "use reshape: y.transpose(1, 2).reshape(B, N, C) "
+        "(or y.transpose(1, 2).contiguous().view(B, N, C))"
     )
 
 
@@ -120,6 +123,7 @@ def test_a_weight_stored_in_out_is_fixed_where_it_was_assigned() -> None:
         "linear",
         ((3, 20), (20, 8), (8,)),
         parameters=(None, "dense.weight", "dense.bias"),
+        declared=(None, (20, 8), None),  # nn.Linear(20, 8), given a (20, 8) kernel
         module="dense",
         line="model.py:20",
     )
@@ -130,10 +134,20 @@ def test_a_weight_stored_in_out_is_fixed_where_it_was_assigned() -> None:
         "dense",
         "model.py:32",
     )
-    assert "(out_features, in_features) = (8, 20)" in finding.message
-    assert (
-        finding.fix
-        == "store dense.weight as (8, 20): assign its transpose (.T), or make it that shape"
+    assert finding.fix == (
+        "store dense.weight as (8, 20): assign its transpose (.T); nn.Linear keeps (out, in)"
+    )
+
+
+def test_a_weight_of_the_models_own_gets_both_ways_out() -> None:
+    # A hand-made (32, 64) weight and a 32-wide input: the weight may be kept (in, out), or
+    # the layer before may give the wrong size. Neither is said alone.
+    op = failed("linear", ((4, 32), (32, 64)), parameters=(None, "proj"))
+    finding = op_finding(op, {})
+    assert finding is not None and finding.layer == "(model)"
+    assert finding.fix == (
+        "if proj is kept (in, out): store proj as (64, 32): assign its transpose (.T); "
+        "else the input should have 64 features"
     )
 
 
@@ -160,6 +174,7 @@ def test_x_at_a_linear_weight_needs_its_transpose() -> None:
         "matmul",
         ((4, 784), (10, 784)),
         parameters=(None, "lin.weight"),
+        declared=(None, (784, 10)),
         code="return x @ self.lin.weight + self.lin.bias",
     )
     finding = op_finding(op, {})
@@ -173,7 +188,9 @@ def test_a_matmul_of_two_activations_is_not_explained() -> None:
 
 
 def test_channels_on_the_last_axis_are_moved_not_resized() -> None:
-    op = failed("conv1d", ((4, 50, 6), (32, 6, 3)), module="conv1", line="model.py:22")
+    op = failed(
+        "conv1d", ((4, 50, 6), (32, 6, 3)), module="conv1", line="model.py:22", producer=INPUT
+    )
     finding = op_finding(op, {"conv1": "model.py:15"})
     assert finding is not None
     assert (finding.code, finding.layer, finding.source) == (
@@ -184,9 +201,18 @@ def test_channels_on_the_last_axis_are_moved_not_resized() -> None:
     assert finding.fix == (
         "move them to axis 1 before conv1: x.transpose(1, 2); its in_channels 6 is right"
     )
-    images = failed("conv2d", ((2, 32, 32, 3), (8, 3, 3, 3)), module="conv1")
+    images = failed("conv2d", ((2, 32, 32, 3), (8, 3, 3, 3)), module="conv1", producer=INPUT)
     moved = op_finding(images, {})
     assert moved is not None and "x.permute(0, 3, 1, 2)" in (moved.fix or "")
+
+
+def test_a_width_equal_to_the_channels_is_no_evidence_of_channels_last() -> None:
+    # conv1 gives 64 maps of 32x32 to a conv built for 32 channels: its in_channels is
+    # wrong, whatever the width of the maps
+    op = failed("conv2d", ((2, 64, 32, 32), (64, 32, 3, 3)), module="conv2", producer=CONV1)
+    finding = op_finding(op, {})
+    assert finding is not None
+    assert finding.fix == "set conv2's in_channels to 64, or make conv1 give 32 channels"
 
 
 def test_a_grouped_convolution_counts_its_groups() -> None:

@@ -95,8 +95,12 @@ def test_runs_in_eval_mode_without_grad() -> None:
             return x
 
     model = nn.Sequential(Probe(), nn.Linear(2, 2)).train()
-    trace(model, (torch.randn(1, 2),))
+    trace(model, (torch.randn(2, 2),))
     assert seen == [(False, False)]
+    # A batch of one has a second look on meta, with one sample and with two: eval too.
+    seen.clear()
+    trace(model, (torch.randn(1, 2),))
+    assert seen == [(False, False)] * 3
     assert model.training
 
 

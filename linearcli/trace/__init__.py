@@ -28,12 +28,14 @@ from linearcli.meta_limits import meta_cannot_run
 from linearcli.records import ForwardFailure, OpFailure, Trace
 from linearcli.restore import attributes_kept, undone_afterwards
 from linearcli.trace import maps, ops
-from linearcli.trace.batch import batch_lost
+from linearcli.trace.batch import batch_dropped, batch_lost
 from linearcli.trace.failed_op import FailedOps
-from linearcli.trace.hooks import MODEL_INPUT, Recorder, printable
+from linearcli.trace.hooks import MODEL_INPUT, Recorder
 from linearcli.trace.maps import features, numel
 from linearcli.trace.outputs import first_tensor, named_tensors, shape
+from linearcli.trace.raised import printable
 from linearcli.trace.rows import record
+from linearcli.trace.samples import samples_mixed
 from linearcli.trace.stats import weight_stats
 
 __all__ = ["MODEL_INPUT", "features", "printable", "trace"]
@@ -101,11 +103,19 @@ def trace(
     map_tensors = linear | {
         id(p): p for row in rows for p in (row.weight, row.bias) if p is not None
     }
-    lost = None
+    lost = dropped = mixed = None
     if failure is None and not repaired and mode != "train":
         lost = batch_lost(model, (inputs, keywords), output)
+        dropped = batch_dropped(model, (inputs, keywords))
+        if lost is None and recorder.unbatched is None:  # with no batch axis, none to mix
+            mixed = samples_mixed(model, (inputs, keywords), output)
     return Trace(
         batch_loss=lost,
+        batch_drop=dropped,
+        samples_mixed=mixed,
+        batch_first=tuple(
+            (name, bool(m.batch_first)) for name, m in recorder.named if isinstance(m, nn.RNNBase)
+        ),
         repaired=repaired,
         unbatched_input=recorder.unbatched,
         linears=records,
@@ -138,8 +148,7 @@ def _watching_calls(
     linearcli could give an output to go on with; the call that made each Linear's input.
     Kept unless it failed where the first pass did not."""
     recorder = Recorder(model)
-    parameters = {id(p): name for name, p in model.named_parameters()}
-    watch = FailedOps(recorder, parameters, first[3])
+    watch = FailedOps(recorder, model, first[3])
     uses, output, failure = _run(model, inputs, mode, recorder, True, calls=watch)
     if failure is not None and first[3] is None:
         return (*first, ())

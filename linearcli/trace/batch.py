@@ -1,25 +1,30 @@
 """Where the samples were mixed: a reshape that dealt a batch out into rows that are not
-a whole number per sample.
+one sample's each.
 
 ``x.view(-1, 320)`` on maps of 400 values per image gives 5 rows for 4 images, every
 row holding parts of two; nothing raises, and the loss is computed against the wrong
-rows. Only such a fold is said: one whose rows are not a whole multiple of the batch
-cannot keep samples apart, whatever the model means by its axes. A batch-major flatten
-(``logits.view(-1, vocab)``: one row per token of each sample, (B * T) rows) keeps them
-apart and is not a mistake; a reduction or a selection over the first axis may be one,
-but the shapes cannot tell a batch from a sequence-first axis or an unbatched set, so
-nothing is said of them.
+rows. Such a fold is said where its rows are not a whole multiple of the batch (they
+cannot keep samples apart, whatever the model means by its axes), or where it folds an
+image's channels into the batch ((B, C, H, W) -> (B * C, H * W): RGB images into an MLP
+written for grey ones). A batch-major flatten of a sequence (``logits.view(-1,
+vocab)``: one row per token of each sample, (B * T) rows) keeps them apart and is not a
+mistake. Reductions and concatenations over the batch are asked on values
+(samples.py): shapes cannot tell a batch from a sequence-first axis.
 
-Asked only when the pass ran and no tensor the model returned has a whole number of
-rows per sample. A second look then runs the batch as it was and once more doubled
-(every size that divided the first pass's values divides these), on meta stand-ins of
-the parameters and buffers, in eval mode, with the module attributes, random
-generators and hooks as they were afterwards, recording every tensor operation with
-the user's line that made it. An axis sized B, then 2B, is the batch: the last
-operation whose input has it and whose output has none is where it went, unless a
-later output has it again (attention folds batch and heads together and unfolds them).
-Nothing is said where a pass fails (the meta device lacks a value or a kernel) or the
-two run different operations before that point.
+Asked only when the pass ran and no tensor the model returned has the batch as its
+first axis. A second look then runs the batch as it was and once more doubled (every
+size that divided the first pass's values divides these), on meta stand-ins of the
+parameters and buffers, in eval mode, with the module attributes, random generators and
+hooks as they were afterwards, recording every tensor operation with the user's line
+that made it. An axis sized B, then 2B, is the batch: the last operation whose input has
+it and whose output has none is where it went, unless a later output has it again
+(attention folds batch and heads together and unfolds them). Nothing is said where a
+pass fails (the meta device lacks a value or a kernel) or the two run different
+operations before that point.
+
+A batch of one is asked another question (``batch_dropped``): the same second look with
+one sample and with two finds an operation whose output has fewer axes with one, a
+``squeeze()`` that takes the batch axis too.
 """
 
 from __future__ import annotations
@@ -35,12 +40,13 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from linearcli.frames import calling_user_line
 from linearcli.memory import meta_inputs, meta_stand_ins
-from linearcli.records import BatchLoss, Shape
+from linearcli.records import BatchDrop, BatchLoss, Shape
 from linearcli.trace.outputs import is_dense, named_tensors
 
 Op = tuple[str, str | None, Shape, Shape]  # name, line, input shape, output shape
 Inputs = tuple[tuple[Any, ...], dict[str, Any]]
 _RESHAPES = frozenset({"view", "_unsafe_view", "reshape", "_reshape_alias"})
+_LINED = _RESHAPES | {"squeeze"}  # operations whose user line is recorded
 
 
 def batch_lost(model: nn.Module, inputs: Inputs, output: Any) -> BatchLoss | None:
@@ -55,6 +61,24 @@ def batch_lost(model: nn.Module, inputs: Inputs, output: Any) -> BatchLoss | Non
     return _loss(first, second, batch)
 
 
+def batch_dropped(model: nn.Module, inputs: Inputs) -> BatchDrop | None:
+    """With a batch of one, the first operation whose output has fewer axes than the same
+    operation's with two samples, its input having as many: ``x.squeeze()`` on (1, 1)
+    gives (), on (2, 1) gives (2,). Asked only of a batch of one."""
+    if _batch(inputs) != 1:
+        return None
+    one = _operations(model, inputs, 1, 1)
+    two = _operations(model, inputs, 1, 2)
+    if one is None or two is None:
+        return None
+    for (name, line, in_one, out_one), (other, _, in_two, out_two) in zip(one, two, strict=False):
+        if name != other:
+            return None  # the passes part ways: nothing to compare
+        if len(in_one) == len(in_two) and len(out_one) < len(out_two):
+            return BatchDrop(name, line, (in_one, out_one), (in_two, out_two))
+    return None
+
+
 def _batch(inputs: Inputs) -> int | None:
     """The sample batch: the first axis the tensor inputs share."""
     sizes = {x.shape[0] for x in _tensors(inputs) if x.ndim >= 1}
@@ -62,10 +86,10 @@ def _batch(inputs: Inputs) -> int | None:
 
 
 def _mixed(output: Any, batch: int) -> bool:
-    """No returned tensor has a whole number of rows per sample (scalars left out: a
-    model may return its loss)."""
+    """No returned tensor has the batch as its first axis (scalars left out: a model may
+    return its loss)."""
     shapes = [shape for _, shape in named_tensors(output, "") if shape]
-    return bool(shapes) and all(shape[0] % batch for shape in shapes)
+    return bool(shapes) and all(shape[0] != batch for shape in shapes)
 
 
 def _tensors(inputs: Inputs) -> Iterator[torch.Tensor]:
@@ -117,7 +141,7 @@ class _Operations(TorchDispatchMode):  # type: ignore[no-untyped-call]
         made = next(_dense((out,)), None)
         if source is not None and made is not None:
             name = func.overloadpacket.__name__
-            line = calling_user_line(sys._getframe(1)) if name in _RESHAPES else None
+            line = calling_user_line(sys._getframe(1)) if name in _LINED else None
             self.ops.append((name, line, tuple(source.shape), tuple(made.shape)))
         return out
 
@@ -151,7 +175,13 @@ def _loss(first: list[Op], second: list[Op], batch: int) -> BatchLoss | None:
     if found is None:
         return None
     name, line, shape_in, shape_out = found
-    if name not in _RESHAPES or not shape_out or shape_out[0] % batch == 0:
+    if name not in _RESHAPES or not shape_out:
+        return None
+    # Whole rows per sample are a mistake only where the channels of an image were folded
+    # into the batch ((B, C, H, W) -> (B * C, H * W)); a batch-major flatten of a sequence
+    # ((B, T, V) -> (B * T, V), one row per token) keeps the samples apart.
+    folded = len(shape_in) >= 4 and shape_out == (batch * shape_in[1], math.prod(shape_in[2:]))
+    if shape_out[0] % batch == 0 and not folded:
         return None
     return BatchLoss(
         op=name,

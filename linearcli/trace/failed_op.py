@@ -1,24 +1,22 @@
-"""The torch operation that raised, with what it was given: a second pass after a failure.
+"""The torch operation that raised, with what it was given: a second, watched pass.
 
 A ``TorchFunctionMode`` sees every call into torch as the code wrote it (``x.view(-1,
 320)``, ``F.linear(x, w)``, the ``F.conv1d`` inside ``nn.Conv1d.forward``) with its
 arguments; it is off while a call runs, so only the outermost call is seen. Watching
-every call costs Python on each, so this pass runs only after one failed.
+every call costs Python on each, so this pass runs only after one that failed or gave a
+Linear a wrong input. It also notes which call on which user line made each tensor.
 
-From the call where the first pass failed on, a failing call of a kind linearcli
-understands gets the output the fix would give, and the pass goes on, so the layers after
-it are checked in the same run (a call that raises before that point is the model's to
-catch, and is left alone): a view or reshape
-gets the first size that holds its input (``op_fixes.view_fits``); ``F.linear`` or a
-matmul on a weight the wrong way round, its transpose; ``F.linear`` with its input and
-weight swapped, them in order; a convolution on channels-last data, the channels on
-axis 1; a convolution or BatchNorm given other channels, zeros of the channels it was
-built for. Any other failure raises as before, with its call recorded on the exception.
+From the call where the first pass failed on, a failing call whose mistake op_kinds.py
+can name gets the output its fix would give, and the pass goes on, so the layers after
+it are checked in the same run: a view the first size that holds its input, a weight
+the wrong way round its transpose, a convolution its channels where it reads them. A
+call that raises before that point, or inside a ``try`` that catches it, is the model's
+own to handle and is left alone; so is a mistake with two ways out (``either``). Any
+other failure raises as before, with its call recorded on the exception.
 """
 
 from __future__ import annotations
 
-import ast
 import linecache
 import sys
 import weakref
@@ -29,24 +27,32 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from linearcli.frames import location, nearest_user_frame
-from linearcli.op_fixes import CONV_TRANSPOSES, CONVS, MATMULS, NON_CONTIGUOUS, VIEWS, view_fits
+from linearcli.call_sites import handles_errors
+from linearcli.frames import OWN_DIR, is_user_code, location, nearest_user_frame
+from linearcli.op_kinds import CONV_TRANSPOSES, CONVS, VIEWS, kind_of, norm_channels, view_fits
+from linearcli.op_kinds import conv_channels as channels_of
 from linearcli.records import ForwardFailure, Made, OpFailure
-from linearcli.trace.hooks import Recorder, leave_op, op_of, printable
+from linearcli.trace.hooks import Recorder
 from linearcli.trace.ops import forward_owner
+from linearcli.trace.raised import leave_op, op_of, printable
 
 
 class FailedOps(TorchFunctionMode):
     """``repaired``: the calls that raised and were given an output to go on with."""
 
-    def __init__(
-        self, recorder: Recorder, parameters: dict[int, str], failed: ForwardFailure | None
-    ) -> None:
+    def __init__(self, recorder: Recorder, model: nn.Module, failed: ForwardFailure | None):
         super().__init__()
         self.recorder = recorder
-        self.parameters = parameters  # id(parameter) -> qualified name
+        self.parameters = {id(p): name for name, p in model.named_parameters()}
+        # id(weight) -> its nn.Linear's declared (in_features, out_features)
+        self.declared = {
+            id(m.weight): (m.in_features, m.out_features)
+            for m in model.modules()
+            if isinstance(m, nn.Linear) and isinstance(m.weight, torch.Tensor)
+        }
         # Where the first pass failed: calls that raise before it are not given an output
         # (the model may catch their exceptions itself); from it on, they are.
         self.failed = failed
@@ -80,14 +86,7 @@ class FailedOps(TorchFunctionMode):
             if op_of(exc) is not None:
                 raise
             failed = self._failed(func, args, kwargs, exc)
-            self.reached = self.reached or self._where_it_failed(failed)
-            if not self.reached:
-                leave_op(exc, failed)
-                raise
-            try:
-                fixed = _repair(failed, func, args, kwargs)
-            except Exception:  # the fix does not fit either: say what raised, no more
-                fixed = None
+            fixed = self._gone_past(failed, func, args, kwargs)
             if fixed is None:
                 leave_op(exc, failed)
                 raise
@@ -95,10 +94,39 @@ class FailedOps(TorchFunctionMode):
             self.recorder.recovered = True
             out = fixed
         if isinstance(out, torch.Tensor) and not out.is_nested:
-            line, code = _user_line(sys._getframe(1))
-            if line is not None:
-                self.made[id(out)] = (weakref.ref(out), Made(_name(func), line, code))
+            self._note(func, args, kwargs, out)
         return out
+
+    def _note(
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: torch.Tensor
+    ) -> None:
+        """Where ``out`` came from: the call and its line; and, for a call of one tensor
+        that keeps its shape (``torch.relu(self.fc1(x))``, ``F.dropout``), the module that
+        decided that tensor's size, known as exactly as before the call."""
+        frame = nearest_user_frame(sys._getframe(2))
+        if frame is not None:
+            line, code = _line(frame)
+            self.made[id(out)] = (weakref.ref(out), Made(_name(func), line, code))
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.Tensor)]
+        if len(tensors) == 1 and tensors[0] is not out and tensors[0].shape == out.shape:
+            origin = self.recorder.origin(tensors[0])
+            if origin.exact:
+                self.recorder.note(out, origin)
+
+    def _gone_past(
+        self, failed: OpFailure, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> torch.Tensor | None:
+        """The output the fix would give, where linearcli goes on past this call."""
+        self.reached = self.reached or self._where_it_failed(failed)
+        kind = kind_of(failed)
+        if not self.reached or kind is None or kind == "either":
+            return None
+        if handles_errors(_callers(sys._getframe(2))):
+            return None  # a try around the call: the model handles it
+        try:
+            return _repair(kind, failed, func, args, kwargs)
+        except Exception:  # the fix does not fit either: say what raised, no more
+            return None
 
     def _where_it_failed(self, call: OpFailure) -> bool:
         """The call raised where the first pass failed: its line, or, where no user code was
@@ -115,97 +143,98 @@ class FailedOps(TorchFunctionMode):
     ) -> OpFailure:
         name = _name(func)
         frame = sys._getframe(2)
-        line, code = _user_line(frame)
+        user = nearest_user_frame(frame)
+        line, code = _line(user) if user is not None else (None, "")
         x = args[0] if args else None
-        producer = None
+        producer = made = None
         if isinstance(x, torch.Tensor) and not x.is_nested:
             origin = self.recorder.origin(x)
             producer = origin.producer if origin.exact else None
+            made = self.made_by(x)
+        text = printable(exc).strip()
         return OpFailure(
             op=name,
             module=forward_owner(frame, self.recorder.names),
             line=line,
             code=code,
-            message=printable(exc).strip().splitlines()[0] if printable(exc).strip() else "",
+            message=text.splitlines()[0] if text else "",
             shapes=tuple(_shape(a) for a in args),
-            parameters=tuple(
-                self.parameters.get(id(a)) if isinstance(a, torch.Tensor) else None for a in args
-            ),
+            parameters=tuple(self.parameters.get(id(a)) for a in args),
+            declared=tuple(self.declared.get(id(a)) for a in args),
             sizes=_sizes(name, args, kwargs),
             groups=_groups(name, args, kwargs),
-            transposed_conv=name in CONV_TRANSPOSES,
             producer=producer,
+            made=made,
+            after_recovery=self.recorder.recovered,
         )
 
 
-def _user_line(frame: FrameType | None) -> tuple[str | None, str]:
-    """``file:line`` of the nearest user code from ``frame`` outwards, and its text."""
-    frame = nearest_user_frame(frame)
-    if frame is None:
-        return None, ""
-    filename, number = frame.f_code.co_filename, frame.f_lineno
-    return location(filename, number), _statement(linecache.getline(filename, number))
-
-
-def _statement(text: str) -> str:
-    """A line's code as Python reads it: without its comment, where it parses alone."""
-    try:
-        return ast.unparse(ast.parse(text.strip()))
-    except SyntaxError:
-        return text.strip()
-
-
 def _repair(
-    failed: OpFailure, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    kind: str,
+    failed: OpFailure,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> torch.Tensor | None:
-    """The output the fix would give, or None where linearcli cannot say what it is."""
-    x = args[0] if args else None
-    if not isinstance(x, torch.Tensor) or x.is_nested:
-        return None
-    if failed.op in VIEWS:
-        if NON_CONTIGUOUS in failed.message:
-            return x.reshape(failed.sizes)
+    """The output the fix of this kind of mistake gives (op_kinds.py names them)."""
+    x, rest = args[0], args[1:]
+    result: Any = None
+    if kind == "reshape":
+        result = x.reshape(failed.sizes)
+    elif kind == "view-size":
         fits = view_fits(tuple(x.shape), failed.sizes)
-        return x.reshape(fits[0][0]) if fits else None
-    if failed.op == "linear" and len(args) >= 2 and isinstance(args[1], torch.Tensor):
-        w, bias = args[1], args[2] if len(args) > 2 else kwargs.get("bias")
-        first, second = failed.parameters[0], failed.parameters[1]
-        if first is not None and second is None:  # F.linear(weight, input): in order
-            return F.linear(w, x, bias)
-        if second is not None and w.ndim == 2 and x.shape[-1] == w.shape[0] != w.shape[1]:
-            bias_fits = bias is None or bias.shape == (w.shape[1],)
-            return F.linear(x, w.T, bias if bias_fits else None)
-        return None
-    if failed.op in MATMULS and len(args) >= 2 and failed.parameters[1:2] != (None,):
-        w = args[1]
-        if isinstance(w, torch.Tensor) and w.ndim == 2 and x.shape[-1] == w.shape[1]:
-            return x @ w.T
-        return None
-    if (failed.op in CONVS or failed.op in CONV_TRANSPOSES) and len(args) >= 2:
-        w = args[1]
-        channels = w.shape[0] if failed.transposed_conv else w.shape[1] * failed.groups
-        if x.ndim == w.ndim - 2 and channels == 1:
-            return func(x.unsqueeze(0).unsqueeze(0), *args[1:], **kwargs)  # type: ignore[no-any-return]
-        if x.ndim == w.ndim - 1 and channels == 1 and x.shape[0] != 1:
-            return func(x.unsqueeze(1), *args[1:], **kwargs)  # type: ignore[no-any-return]
-        if x.ndim != w.ndim or x.shape[1] == channels:
-            return None
-        moved = x.movedim(-1, 1) if x.shape[-1] == channels else _zeros(x, channels)
-        return func(moved, *args[1:], **kwargs)  # type: ignore[no-any-return]
-    if failed.op == "batch_norm":
-        stats = args[1] if len(args) > 1 else kwargs.get("running_mean")
-        if isinstance(stats, torch.Tensor) and stats.ndim == 1 and x.ndim >= 2:
-            return func(_zeros(x, stats.shape[0]), *args[1:], **kwargs)  # type: ignore[no-any-return]
-    return None
+        result = x.reshape(fits[0][0]) if fits else None
+    elif kind == "swapped":
+        result = F.linear(args[1], x, *args[2:3], **kwargs)
+    elif kind == "transposed" and failed.op == "linear":
+        weight, bias = args[1], args[2] if len(args) > 2 else kwargs.get("bias")
+        bias_fits = bias is None or tuple(bias.shape) == (weight.shape[1],)
+        result = F.linear(x, weight.T, bias if bias_fits else None)
+    elif kind == "transposed":
+        result = x @ args[1].T
+    elif kind == "unbatched-image":
+        result = func(x[None, None], *rest, **kwargs)
+    elif kind == "no-channel":
+        result = func(x.unsqueeze(1), *rest, **kwargs)
+    elif kind == "channels-last":
+        result = func(x.movedim(-1, 1), *rest, **kwargs)
+    elif kind == "channels":  # as if the producer gave the channels the layer takes
+        result = func(_zeros(x, channels_of(failed)), *rest, **kwargs)
+    elif kind == "norm-last":
+        result = func(x.transpose(1, 2), *rest, **kwargs).transpose(1, 2)
+    elif kind == "norm-producer":  # as if the producer gave the channels the norm takes
+        channels = norm_channels(failed)
+        result = func(_zeros(x, channels), *rest, **kwargs) if channels else None
+    elif kind == "norm-size":  # as if the norm took these channels: it keeps the shape
+        result = x
+    return result if isinstance(result, torch.Tensor) else None
 
 
 def _zeros(x: torch.Tensor, channels: int) -> torch.Tensor:
     return torch.zeros((x.shape[0], channels, *x.shape[2:]), dtype=x.dtype, device=x.device)
 
 
+def _line(frame: FrameType) -> tuple[str, str]:
+    """``file:line`` of a frame, and that line's text."""
+    filename, number = frame.f_code.co_filename, frame.f_lineno
+    return location(filename, number), linecache.getline(filename, number).strip()
+
+
+def _callers(frame: FrameType | None) -> list[tuple[str, int]]:
+    """(file, line) of each frame of user code from ``frame`` outwards, up to linearcli's
+    own. (torch's module calls wrap every forward in a try that re-raises: not a try the
+    model handles anything with.)"""
+    found = []
+    while frame is not None and not frame.f_code.co_filename.startswith(OWN_DIR):
+        if is_user_code(frame.f_code.co_filename):
+            found.append((frame.f_code.co_filename, frame.f_lineno))
+        frame = frame.f_back
+    return found
+
+
 def _name(func: Any) -> str:
     name = str(getattr(func, "__name__", "") or "")
-    return "matmul" if name in ("__matmul__", "__rmatmul__") else name
+    return "matmul" if name == "__matmul__" else name
 
 
 def _shape(value: Any) -> tuple[int, ...] | None:

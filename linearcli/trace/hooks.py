@@ -11,36 +11,36 @@ what is wrong, and how to say so, is diagnose's job.
 
 from __future__ import annotations
 
-import math
 import sys
 import traceback
 import weakref
 from collections.abc import Callable
-from pathlib import Path
-from types import FrameType
 from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
-from linearcli.frames import deepest_user_line, is_user_code, location
-from linearcli.guard import STOPS_THE_RUN, exit_message
+from linearcli.frames import deepest_user_line
+from linearcli.guard import STOPS_THE_RUN
 from linearcli.records import (
     ROOT_NAME,
     ForwardFailure,
     LinearCall,
     Made,
-    OpFailure,
     Producer,
     Shape,
 )
+from linearcli.trace.linear_inputs import declared_transposed, direct_caller, repaired
 from linearcli.trace.maps import features, is_quantized_linear, own_parameters
 from linearcli.trace.ops import is_matrix
 from linearcli.trace.outputs import first_tensor, is_dense, shape
+from linearcli.trace.raised import innermost_module, op_of, printable
 
 MODEL_INPUT = Producer(name=None, type_name="input")
 
 
+# Layers that take an input without a batch axis as one sample: torch allows it.
+_TAKES_UNBATCHED = (nn.modules.conv._ConvNd, nn.RNNBase, nn.Linear)
 # Activations whose gradient at 0 is 0 (torch's convention for ReLU): a layer whose
 # outputs are all 0 gets no gradient through them.
 _ZERO_SLOPE_AT_ZERO = (nn.ReLU, nn.ReLU6)
@@ -100,7 +100,7 @@ class Recorder:
         # Linears whose own output a ReLU took: where a zero output gets no gradient back.
         self.rectified: set[str] = set()
         self.recovered = False
-        self.unbatched: str | None = None  # a conv that took the model's input unbatched
+        self.unbatched: str | None = None  # a layer that took the model's input unbatched
         # On the watching pass: the call into torch that made a tensor (failed_op.py).
         self.provenance: Callable[[torch.Tensor], Made | None] | None = None
 
@@ -150,10 +150,11 @@ class Recorder:
             self.calls[id(module)].append(LinearCall(None, None, after_recovery=self.recovered))
             return None
         producer, feature_map, exact = self.origin(x)
-        transposed = _declared_transposed(module)
+        transposed = declared_transposed(module)
         made = call_line = None
         if self.provenance is not None:
-            made, call_line = self.provenance(x), _direct_caller(sys._getframe(1))
+            name = self.names[id(module)].rpartition(".")[2]
+            made, call_line = self.provenance(x), direct_caller(sys._getframe(1), name)
         self.calls[id(module)].append(
             LinearCall(
                 tuple(x.shape),
@@ -174,7 +175,7 @@ class Recorder:
         in_features = features(module)[0]
         if in_features > 0 and x.ndim >= 1 and x.shape[-1] != in_features:
             self.recovered = True
-            return (_repaired(x, in_features, feature_map), *args[1:])
+            return (repaired(x, in_features, feature_map), *args[1:])
         return None
 
     def after(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -184,7 +185,7 @@ class Recorder:
         made = first_tensor(output)  # attention and Hugging Face blocks return tuples
         if made is None:
             return
-        if x is not None and isinstance(module, nn.modules.conv._ConvNd):
+        if x is not None and self.unbatched is None and isinstance(module, _TAKES_UNBATCHED):
             self._unbatched(module, x)
         leaf = id(module) in self.leaves
         makes_maps = id(module) in self.map_makers
@@ -227,9 +228,14 @@ class Recorder:
             LinearCall(shape(x), shape(output), producer, feature_map, self.recovered, exact)
         )
 
-    def _unbatched(self, module: nn.modules.conv._ConvNd, x: torch.Tensor) -> None:
-        """Note a convolution that takes the model's input as one unbatched sample."""
-        if self.unbatched is None and x.ndim == module.weight.ndim - 1:
+    def _unbatched(self, module: nn.Module, x: torch.Tensor) -> None:
+        """Note a layer that takes the model's input as one unbatched sample: a (C, H, W)
+        image into a Conv2d, a (T, F) sequence into an LSTM, a (F,) vector into a Linear."""
+        if isinstance(module, nn.modules.conv._ConvNd):
+            axes = module.weight.ndim - 1
+        else:
+            axes = 2 if isinstance(module, nn.RNNBase) else 1
+        if x.ndim == axes:
             producer, _, exact = self.origin(x)
             if exact and producer is not None and producer.name is None:
                 self.unbatched = self.names[id(module)]
@@ -263,7 +269,7 @@ class Recorder:
         return UNKNOWN
 
     def failure(self, exc: BaseException, model: nn.Module) -> ForwardFailure:
-        culprit = _innermost_module(exc, self.names) or model
+        culprit = innermost_module(exc, self.names) or model
         failure = ForwardFailure(
             module=self.names.get(id(culprit), ROOT_NAME),
             module_type=type(culprit).__name__,
@@ -274,84 +280,8 @@ class Recorder:
             traceback="".join(traceback.format_exception(exc)),
             op=op_of(exc),
         )
-        # Reading the frames' locals (_innermost_module) ties the traceback, and with it
+        # Reading the frames' locals (innermost_module) ties the traceback, and with it
         # the model and its activations, into a reference cycle; cut it so that memory
         # goes now, not at the garbage collector's next full pass.
         exc.__traceback__ = None
         return failure
-
-
-_CALL_MACHINERY = str(Path(nn.Module.__call__.__code__.co_filename))
-
-
-def _direct_caller(frame: FrameType | None) -> str | None:
-    """The user's line that called this module, where user code called it directly (not a
-    Sequential, not another torch.nn module): past the hook, torch's calling machinery."""
-    while frame is not None and frame.f_code.co_filename in (__file__, _CALL_MACHINERY):
-        frame = frame.f_back
-    if frame is None or not is_user_code(frame.f_code.co_filename):
-        return None
-    return location(frame.f_code.co_filename, frame.f_lineno)
-
-
-def _declared_transposed(module: nn.Linear) -> bool:
-    """The weight is (in_features, out_features) as the Linear was built: a kernel kept
-    (in, out) assigned as it is, where nn.Linear keeps (out, in)."""
-    weight = getattr(module, "weight", None)
-    if not is_matrix(weight) or weight.ndim != 2 or weight.shape[0] == weight.shape[1]:
-        return False
-    declared = (getattr(module, "in_features", None), getattr(module, "out_features", None))
-    return tuple(weight.shape) == declared
-
-
-def _repaired(x: torch.Tensor, in_features: int, feature_map: bool) -> torch.Tensor:
-    """An input the Linear accepts: the flattened tensor where that fits, else zeros."""
-    if x.ndim >= 3 and math.prod(x.shape[1:]) == in_features:
-        return x.flatten(1)
-    shape = (
-        (x.shape[0], in_features) if x.ndim >= 3 and feature_map else (*x.shape[:-1], in_features)
-    )
-    return torch.zeros(shape, dtype=x.dtype, device=x.device)
-
-
-_OP = "_linearcli_op"  # where the watching pass leaves a failure's call on the exception
-
-
-def leave_op(exc: BaseException, op: OpFailure) -> None:
-    try:
-        setattr(exc, _OP, op)
-    except AttributeError:  # an exception type without a __dict__
-        pass
-
-
-def op_of(exc: BaseException) -> OpFailure | None:
-    """The torch call that raised this exception, where the watching pass recorded one
-    (trace/failed_op.py)."""
-    found = getattr(exc, _OP, None)
-    return found if isinstance(found, OpFailure) else None
-
-
-def printable(exc: BaseException) -> str:
-    """An exception's text, even when its __str__ raises (user code can do anything)."""
-    if isinstance(exc, SystemExit):
-        return f"the spec called {exit_message(exc)}"
-    try:
-        return str(exc)
-    except Exception:
-        return f"<{type(exc).__name__} whose message could not be read>"
-
-
-def _innermost_module(exc: BaseException, names: dict[int, str]) -> nn.Module | None:
-    """The deepest module of this model whose code is on the exception's traceback.
-
-    The traceback is the truth even where the model caught an earlier exception itself,
-    which would leave any enter/exit bookkeeping unbalanced.
-    """
-    found = None
-    tb = exc.__traceback__
-    while tb is not None:
-        owner = tb.tb_frame.f_locals.get("self")
-        if isinstance(owner, nn.Module) and id(owner) in names:
-            found = owner
-        tb = tb.tb_next
-    return found
