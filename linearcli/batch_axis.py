@@ -10,7 +10,15 @@ from dataclasses import replace
 from linearcli.code_text import statement
 from linearcli.init_checks import layer_words
 from linearcli.op_kinds import view_fits
-from linearcli.records import LINEAR, BatchDrop, BatchLoss, LinearRecord, SampleMix, Shape
+from linearcli.records import (
+    LINEAR,
+    BatchDrop,
+    BatchLoss,
+    LinearRecord,
+    RnnState,
+    SampleMix,
+    Shape,
+)
 from linearcli.report import Diagnostic, format_shape
 
 
@@ -74,18 +82,13 @@ def _sized_for_rows(record: LinearRecord, loss: BatchLoss) -> Diagnostic | None:
     )
 
 
-def no_batch_axis(
-    layer: str, input_shape: Shape, output_shape: Shape | None, line: str | None
-) -> Diagnostic:
-    """The model's input has no batch axis, and a layer that allows that (a Linear, an
-    RNN, a convolution) took it as one sample: the output has none either, where a batch
-    of one would keep it. Torch allows it; a model is almost always meant for batches."""
-    output = (
-        f", and the output {format_shape(output_shape)} has none either" if output_shape else ""
-    )
+def no_batch_axis(layer: str, input_shape: Shape, line: str | None) -> Diagnostic:
+    """The model's only input has no batch axis, and a layer that allows that (a Linear,
+    an RNN, a convolution) took it as one sample, where a batch of one would keep the
+    axis. Torch allows it; a model is almost always meant for batches."""
     message = (
         f"the model's input {format_shape(input_shape)} has no batch axis: {layer} takes it "
-        f"as one unbatched sample{output}"
+        "as one unbatched sample"
     )
     fix = (
         "add the batch axis where the input is made: x.unsqueeze(0), "
@@ -114,9 +117,6 @@ def dropped(drop: BatchDrop) -> Diagnostic:
     else:
         fix = "keep the batch axis whatever its size"
     return Diagnostic("warning", "batch-axis", None, message, fix, drop.line)
-
-
-_REDUCTIONS = ("mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var", "median")
 
 
 def mixed(
@@ -153,15 +153,24 @@ def mixed(
         fix = "feed it (batch, time, features): drop the transpose or permute that put time first"
         line = source.line if source is not None and source.line else call.line
         return Diagnostic("warning", "batch-axis", mix.module, message, fix, line)
-    if call.op in ("cat", "concat", "concatenate", "stack"):
-        message = (
-            f"{where} joins {mix.inputs} tensors of {format_shape(mix.input_shape)} along the "
-            f"batch axis into {format_shape(mix.output_shape)}: each sample's rows are spread "
-            "through it, so no row or block of rows is one sample's; nothing raises"
-        )
-        fix = "stack them on a new axis after the batch: torch.stack(..., dim=1)"
-    else:
-        keep = 1 if mix.batch_axis in (0, None) else 0
-        message = f"{where} reduces over the batch axis ({shapes}): {after}"
-        fix = f"{call.op} over the axis after the batch, not the batch itself: dim={keep}"
+    keep = 1 if mix.batch_axis in (0, None) else 0
+    message = f"{where} reduces over the batch axis ({shapes}): {after}"
+    fix = f"{call.op} over the axis after the batch, not the batch itself: dim={keep}"
     return Diagnostic("warning", "batch-axis", None, message, fix, call.line)
+
+
+def state_batch(layer: str, state: RnnState) -> Diagnostic:
+    """An RNN's initial state made for another batch (a batch size kept from training):
+    it raises on any other batch, the last partial one of an epoch included."""
+    made = state.made
+    where = f" by `{statement(made.code)}` ({made.line})" if made and made.line else ""
+    message = (
+        f"{layer} was given an initial state {format_shape(state.shape)}{where}, sized for "
+        f"a batch of {state.shape[1]}, but its input's batch is {state.batch}"
+    )
+    fix = (
+        "size the state with the batch at hand, x.size(0) (the batch axis of the input), "
+        "or pass no state: an RNN starts from zeros by default"
+    )
+    line = made.line if made is not None else None
+    return Diagnostic("error", "batch-axis", layer, message, fix, line)

@@ -9,8 +9,9 @@ the size the layer wants says what the mistake is, and so which line to edit:
   the input is made);
 - one vector of batch x in_features values: a flatten without ``start_dim`` took the
   batch axis too (the call that made it);
-- a layer took the model's input as one unbatched sample, and the Linear gets that
-  sample's values: the input has no batch axis (where it is made);
+- a layer took the model's input as one unbatched sample: the Linear gets that sample's
+  values, or axes one off from what the code expects; the input has no batch axis
+  (where it is made);
 - otherwise the sizes disagree, and the fix is the Linear's in_features or the
   producer's out_features (the Linear's line).
 """
@@ -35,6 +36,7 @@ class Context:
     batch: int | None  # the model input's first axis
     unbatched: str | None  # the layer that took the model's input as one sample
     input_line: str | None  # where the spec makes its example input
+    input_written: bool  # the user made the input; False: linearcli, batch first
     line: str | None  # where the Linear was made
     size_line: str | None  # where its in_features was decided (a helper's call site)
 
@@ -95,10 +97,9 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         return Diagnostic("error", "batch-axis", record.name, message + suffix, fix, where)
     producer = call.producer
     from_input = producer is not None and producer.name is None and call.producer_exact
-    # Only of an input the spec wrote (example_input): one linearcli made from a YAML
-    # spec's shape has its batch first by construction.
-    written = context.input_line is not None
-    if from_input and written and len(shape) == 2 and shape[0] == wanted:
+    # Only of an input the user made (example_input, inspect_model's): one linearcli made
+    # from a spec's shape has its batch first by construction.
+    if from_input and context.input_written and len(shape) == 2 and shape[0] == wanted:
         message = (
             f"{layer} got the model's input {format_shape(shape)}, whose first axis has its "
             f"{wanted} features: the input is transposed, (features, samples)"
@@ -128,6 +129,18 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
             "error", "unflattened-input", record.name, message + suffix, fix, flatten_line
         )
     message = f"{layer} got {format_shape(shape)} from {source}; in_features is {wanted}"
+    if context.unbatched is not None:  # every axis after the input is one off: not a size
+        message += (
+            f": the model's input has no batch axis ({context.unbatched} took it as one "
+            "unbatched sample), so the axes that reach it are not the ones the code expects"
+        )
+        fix = (
+            "add the batch axis to the input first, x.unsqueeze(0), and inspect again; "
+            f"{record.name}'s in_features may well be right"
+        )
+        return Diagnostic(
+            "error", "batch-axis", record.name, message + suffix, fix, context.input_line
+        )
     fix = f"set in_features to {received}: {_linear(received, record.out_features)}"
     known = producer is not None and producer.name is not None and call.producer_exact
     if known and producer is not None and producer.features is not None:

@@ -12,9 +12,13 @@ import ast
 
 
 def statement(text: str) -> str:
-    """A line as Python reads it: without its comment, where it parses alone."""
+    """A line as Python reads it, without its comment: ``a = f(x); b = g(a)  # why``
+    reads ``a = f(x); b = g(a)``. As written where it does not parse alone."""
     tree = _parsed(text)
-    return ast.unparse(tree) if tree is not None else text.strip()
+    parts = [ast.unparse(node) for node in tree.body] if tree is not None else []
+    if not parts or any("\n" in part for part in parts):
+        return text.strip()
+    return "; ".join(parts)
 
 
 def receiver(code: str, method: str) -> str | None:

@@ -116,15 +116,18 @@ RULES: tuple[Rule, ...] = (
         "warning",
         "The batch axis was lost: missing from the input, flattened away, or mixed.",
         "An error where a Linear got the wrong size because the batch axis was lost: the "
-        "model's input has none (a convolution took it as one unbatched sample; fix: "
-        "x.unsqueeze(0) where the input is made), or torch.flatten(x) without start_dim "
-        "made one vector of batch x features (fix: torch.flatten(x, 1)). A warning where "
-        "nothing raised but the samples are mixed, folded or lost: a reshape whose rows are "
-        "not one sample's each (x.view(-1, 320) on maps of 400 values; RGB images into an "
-        "MLP for grey ones), found by a second look on meta with twice the batch; a "
-        "reduction or concatenation over the batch, or an LSTM reading the batch as time, "
-        "found on values by changing one sample; a squeeze() that takes a batch of one; an "
-        "input without a batch axis. linearcli takes the input's first axis as the batch.",
+        "model's input has none (a convolution or an LSTM took it as one unbatched sample; "
+        "fix: x.unsqueeze(0) where the input is made), or torch.flatten(x) without "
+        "start_dim made one vector of batch x features (fix: torch.flatten(x, 1)); or an "
+        "RNN given an initial state sized for another batch (fix: size it with x.size(0)). "
+        "A warning where nothing raised but the samples are mixed, folded or lost: a "
+        "reshape whose rows are not one sample's each (x.view(-1, 320) on maps of 400 "
+        "values; RGB images into an MLP for grey ones), found by a second look on meta with "
+        "twice the batch; a reduction over the batch, or an LSTM reading the batch as time, "
+        "found on values by changing one sample; a squeeze() without an axis that takes a "
+        "batch of one; a model's only input without a batch axis. linearcli takes the "
+        "input's first axis as the batch; the value check is not asked of an input whose "
+        "first axis is the longer (it may be time-major).",
         _FINDINGS,
     ),
     Rule(

@@ -9,7 +9,7 @@ import keyword
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from linearcli.batch_axis import batch_axis, dropped, mixed, no_batch_axis
+from linearcli.batch_axis import batch_axis, dropped, mixed, no_batch_axis, state_batch
 from linearcli.call_checks import AFTER_RECOVERY, Context, check_call
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.meta_limits import meta_cannot_run
@@ -30,8 +30,14 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def diagnose(
-    trace: Trace, sources: Mapping[str, str], audits: Mapping[str, InitAudit] | None = None
+    trace: Trace,
+    sources: Mapping[str, str],
+    audits: Mapping[str, InitAudit] | None = None,
+    *,
+    input_written: bool = False,
 ) -> tuple[Diagnostic, ...]:
+    """Every finding of the pass. ``input_written``: the user made the input (an
+    ``example_input``, inspect_model's arguments), not linearcli from a shape."""
     # The operations that raised first: the layers after them were checked on their fix.
     # (A call repeated in a loop or in every block of a stack is one finding.)
     first: dict[object, OpFailure] = {}
@@ -46,7 +52,9 @@ def diagnose(
         checked = record.calls if record.kind == LINEAR else ()
         line = sources.get(record.module)
         size_line = sources.get(size_key(record.module)) or line
-        context = Context(batch, trace.unbatched_input, sources.get(INPUT_NAME), line, size_line)
+        context = Context(
+            batch, trace.unbatched_input, sources.get(INPUT_NAME), input_written, line, size_line
+        )
         findings.extend(_unique(check_call(record, call, context) for call in checked))
         broken = check_values(record)
         if broken is not None:
@@ -62,19 +70,21 @@ def diagnose(
         findings.append(dropped(trace.batch_drop))
     if trace.samples_mixed is not None:
         findings.append(mixed(trace.samples_mixed, dict(trace.batch_first), sources))
+    # Of a model with one input: a side input (a shared condition vector, a time step) may
+    # be unbatched on purpose.
     unbatched = trace.unbatched_input
-    if unbatched is not None and trace.failure is None and trace.input_shapes:
+    if unbatched is not None and trace.failure is None and len(trace.input_shapes) == 1:
         if not any(f.code == "batch-axis" for f in findings):  # not said already
             line = sources.get(INPUT_NAME)
-            findings.append(
-                no_batch_axis(unbatched, trace.input_shapes[0], trace.output_shape, line)
-            )
+            findings.append(no_batch_axis(unbatched, trace.input_shapes[0], line))
     if trace.failure is not None and _meta_limit(trace):
         # before the not-called infos it explains
         findings.insert(0, _meta_unchecked(trace, trace.failure, sources))
     failure = trace.failure
     if failure is not None and not _meta_limit(trace):
         explained = op_finding(failure.op, sources) if failure.op is not None else None
+        if failure.state is not None:
+            explained = state_batch(failure.module, failure.state)
         if explained is not None:
             findings.append(replace(explained, traceback=failure.traceback or None))
         else:

@@ -41,6 +41,7 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
         inits=built.inits,
         mode=(options or RunOptions()).mode,
         found_building=checkpoint_findings(built.checkpoint, built.sources),
+        input_written=INPUT_NAME in built.sources,
     )
     notes = tuple(Diagnostic("info", "meta-fallback", None, note) for note in built.notes)
     return replace(report, diagnostics=report.diagnostics + notes) if notes else report
@@ -83,9 +84,11 @@ def _inspect(
     inits: Mapping[str, LayerInit] | None,
     mode: Mode,
     found_building: tuple[Diagnostic, ...] = (),
+    input_written: bool = True,
 ) -> Report:
     """``found_building``: findings made before the pass (a checkpoint that did not fit),
-    which count in the layers' statuses like the pass's own."""
+    which count in the layers' statuses like the pass's own. ``input_written``: the user
+    made the inputs (inspect_model's arguments, a spec's example_input), not linearcli."""
     if mode not in ("eval", "train"):
         raise ValueError(f"mode must be 'eval' or 'train', not {mode!r}")
     from linearcli.trace import trace
@@ -94,7 +97,7 @@ def _inspect(
     element_sizes = _element_sizes(model, recorded.dtype)
     sources = sources or {}
     audits = {r.name: audit(r, (inits or {}).get(r.name)) for r in recorded.linears}
-    diagnostics = found_building + diagnose(recorded, sources, audits)
+    diagnostics = found_building + diagnose(recorded, sources, audits, input_written=input_written)
     findings: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
         if diagnostic.layer is not None:

@@ -164,6 +164,15 @@ class OpFailure:
 
 
 @dataclass(frozen=True)
+class RnnState:
+    """An RNN's initial state sized for another batch than its input's."""
+
+    shape: Shape  # the state given, (layers * directions, batch, hidden)
+    batch: int  # the batch its input has
+    made: Made | None  # the call that made the state, where the watched pass saw it
+
+
+@dataclass(frozen=True)
 class ForwardFailure:
     module: str  # the innermost module running when it raised
     module_type: str
@@ -173,6 +182,7 @@ class ForwardFailure:
     location: str | None = None  # file:line of the innermost user code that raised
     traceback: str = field(default="", compare=False)  # shown with --debug only
     op: OpFailure | None = None  # the torch operation that raised, where one did
+    state: RnnState | None = None  # an RNN given an initial state for another batch
 
 
 @dataclass(frozen=True)

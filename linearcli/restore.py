@@ -101,3 +101,23 @@ def _remove_new_hooks(model: nn.Module, before: dict[tuple[int, str], set[Any]])
                 continue
             for key in set(hooks) - before.get((id(module), table), set()):
                 del hooks[key]
+
+
+@contextmanager
+def quiet_pass(model: nn.Module) -> Iterator[None]:
+    """An extra eval-mode pass that leaves nothing behind: no gradients, eager even where
+    the model is compiled, buffers, random generators, hooks and module attributes put
+    back, and every module's train/eval mode restored."""
+    modes = [(module, module.training) for module in model.modules()]
+    try:
+        with (
+            undone_afterwards(model),
+            attributes_kept(model),
+            torch.compiler.set_stance("force_eager"),
+            torch.no_grad(),
+        ):
+            model.eval()
+            yield
+    finally:
+        for module, training in modes:
+            module.training = training

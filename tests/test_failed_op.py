@@ -461,8 +461,18 @@ def test_a_loop_over_layers_points_at_the_layer_not_the_loop() -> None:
     assert (found.code, found.source) == ("unflattened-input", None)
 
 
-def test_an_input_linearcli_made_is_never_called_transposed() -> None:
-    # No example_input line (inspect_model, or a YAML spec's generated batch): a batch of
-    # 4 into nn.Linear(4, 8) is a mismatch on the features, not a transposed input.
-    (found,) = inspect_model(nn.Linear(4, 8), torch.randn(4, 10)).diagnostics
+def test_an_input_linearcli_made_is_never_called_transposed(write: Write) -> None:
+    # A YAML spec's batch is made by linearcli, batch first: 4 samples of 10 values into
+    # nn.Linear(4, 8) is a mismatch on the features, not a transposed input.
+    path = write(
+        "net.yaml", "input: {shape: [10], batch_size: 4}\nmodel:\n  fc: {Linear: [4, 8]}\n"
+    )
+    (found,) = inspect_spec(str(path)).diagnostics
     assert found.fix == "set in_features to 10: nn.Linear(10, 8)"
+
+
+def test_an_input_the_user_made_with_its_features_first_is_transposed() -> None:
+    # inspect_model's input is the user's, as example_input is: its first axis holds the
+    # 4 features the layer wants
+    (found,) = inspect_model(nn.Sequential(nn.Linear(4, 8)), torch.randn(4, 10)).diagnostics
+    assert found.fix == "transpose the input, samples first: x.T; 0's in_features 4 is right"

@@ -68,11 +68,11 @@ class Steps(nn.Module):
         return torch.stack(outputs, dim=1) if self.stack else torch.cat(outputs, dim=0)
 
 
-def test_steps_concatenated_along_the_batch_spread_each_samples_rows() -> None:
-    (found,) = inspect_model(Steps(stack=False), torch.randn(3, 6)).diagnostics
-    assert found.code == "batch-axis"
-    assert "joins 4 tensors of (3, 10) along the batch axis into (12, 10)" in found.message
-    assert found.fix == "stack them on a new axis after the batch: torch.stack(..., dim=1)"
+def test_a_concatenation_along_the_batch_keeps_each_row_one_samples() -> None:
+    # Step-major rows, two views for a contrastive loss, real and generated images: a
+    # cat along the batch keeps every row one sample's; how they pair with targets is
+    # the training loop's, which linearcli does not see.
+    assert inspect_model(Steps(stack=False), torch.randn(3, 6)).diagnostics == ()
     assert inspect_model(Steps(stack=True), torch.randn(3, 6)).diagnostics == ()
 
 
@@ -91,6 +91,8 @@ class Reviews(nn.Module):
 def test_an_lstm_without_batch_first_on_batch_major_data() -> None:
     (found,) = inspect_model(Reviews(batch_first=False), torch.randint(0, 50, (4, 15))).diagnostics
     assert (found.code, found.layer) == ("batch-axis", "lstm")
+    # inspect_model knows no constructor lines: the call is where it points
+    assert found.source == line_of("_, (h, _) = self.lstm(self.embed(ids))")
     assert "lstm runs along axis 0 of (4, 15, 8), which holds the batch" in found.message
     assert found.fix is not None and "batch_first=True" in found.fix
     assert inspect_model(Reviews(batch_first=True), torch.randint(0, 50, (4, 15))).diagnostics == ()
@@ -221,3 +223,110 @@ def test_a_model_that_returns_only_its_loss_is_not_asked() -> None:
             return self.fc(x).pow(2).mean()
 
     assert inspect_model(Loss(), torch.randn(4, 8)).diagnostics == ()
+
+
+def test_squeezing_the_batch_axis_by_name_is_meant() -> None:
+    report = inspect_model(Regressor(lambda y: y.squeeze(0)), torch.randn(1, 8))
+    assert report.diagnostics == ()
+
+
+class WordModel(nn.Module):
+    """The word language model of PyTorch's examples: (time, batch) in, time-major."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(40, 8)
+        self.rnn = nn.LSTM(8, 16)
+        self.decoder = nn.Linear(16, 40)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.embed(ids))
+        return self.decoder(out)
+
+
+def test_a_time_major_sequence_is_not_read_as_batch_major() -> None:
+    # (12 steps, 4 sequences): the first axis is the longer one, so it may be time
+    assert inspect_model(WordModel(), torch.randint(0, 40, (12, 4))).diagnostics == ()
+
+
+class Stateful(nn.Module):
+    def __init__(self, batch: int) -> None:
+        super().__init__()
+        self.batch = batch
+        self.rnn = nn.GRU(5, 7, batch_first=True)
+        self.fc = nn.Linear(7, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h0 = torch.zeros(1, self.batch, 7)
+        out, _ = self.rnn(x, h0)
+        return self.fc(out[:, -1])
+
+
+def test_an_initial_state_sized_for_the_training_batch() -> None:
+    report = inspect_model(Stateful(batch=32), torch.randn(4, 9, 5))
+    assert said(report) == [("error", "batch-axis", "rnn"), ("info", "not-called", "fc")]
+    found = report.diagnostics[0]
+    assert (found.severity, found.code, found.layer, found.source) == (
+        "error",
+        "batch-axis",
+        "rnn",
+        line_of("h0 = torch.zeros(1, self.batch, 7)"),
+    )
+    assert "initial state (1, 32, 7)" in found.message
+    assert "sized for a batch of 32, but its input's batch is 4" in found.message
+    assert found.fix is not None and "x.size(0)" in found.fix
+    assert inspect_model(Stateful(batch=4), torch.randn(4, 9, 5)).diagnostics == ()
+
+
+class TwoStatements(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(100, 8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        x = self.embed(ids); x = x.sum(0)  # noqa: E702  # fmt: skip
+        return self.fc(x)
+
+
+def test_a_line_of_two_statements_is_quoted_as_written() -> None:
+    (found,) = inspect_model(TwoStatements(), torch.randint(0, 100, (4, 9))).diagnostics
+    assert found.code == "batch-axis"
+    assert found.source == line_of("x = self.embed(ids); x = x.sum(0)  # noqa: E702  # fmt: skip")
+    assert "# noqa" not in found.message
+    assert "`x = self.embed(ids); x = x.sum(0)`" in found.message
+
+
+def test_a_condition_vector_shared_by_the_batch_is_unbatched_on_purpose() -> None:
+    class Conditioned(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cond, self.fc = nn.Linear(3, 8), nn.Linear(8, 2)
+
+        def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+            return self.fc(x + self.cond(style))  # style: (3,), one for the whole batch
+
+    assert inspect_model(Conditioned(), torch.randn(4, 8), torch.randn(3)).diagnostics == ()
+    # the same model's only input unbatched is said
+    (found,) = inspect_model(nn.Sequential(nn.Linear(8, 2)), torch.randn(8)).diagnostics
+    assert (found.code, found.layer) == ("batch-axis", "0")
+    assert found.message == (
+        "the model's input (8,) has no batch axis: 0 takes it as one unbatched sample"
+    )
+    assert found.fix == "add the batch axis where the input is made: x.unsqueeze(0), (1, 8)"
+
+
+def test_a_mismatch_after_an_unbatched_input_is_fixed_on_the_input(write: Write) -> None:
+    # out[:, -1] meant "the last step of every sequence"; unbatched, it is (30,)
+    path = write("net.py", UNBATCHED.replace("h[-1]", "out[:, -1]").replace("_, (h, _)", "out, _"))
+    (found,) = inspect_spec(str(path)).diagnostics
+    assert (found.severity, found.code, found.layer, found.source) == (
+        "error",
+        "batch-axis",
+        "head",
+        f"{path}:18",
+    )
+    assert "head (Linear 16->1) got (30,)" in found.message
+    assert "the model's input has no batch axis (lstm took it" in found.message
+    assert found.fix is not None and found.fix.startswith("add the batch axis to the input")
+    assert "set in_features" not in found.fix

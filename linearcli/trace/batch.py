@@ -8,8 +8,8 @@ cannot keep samples apart, whatever the model means by its axes), or where it fo
 image's channels into the batch ((B, C, H, W) -> (B * C, H * W): RGB images into an MLP
 written for grey ones). A batch-major flatten of a sequence (``logits.view(-1,
 vocab)``: one row per token of each sample, (B * T) rows) keeps them apart and is not a
-mistake. Reductions and concatenations over the batch are asked on values
-(samples.py): shapes cannot tell a batch from a sequence-first axis.
+mistake. Reductions over the batch are asked on values (samples.py): shapes cannot tell
+a batch from a sequence-first axis.
 
 Asked only when the pass ran and no tensor the model returned has the batch as its
 first axis. A second look then runs the batch as it was and once more doubled (every
@@ -23,8 +23,10 @@ pass fails (the meta device lacks a value or a kernel) or the two run different
 operations before that point.
 
 A batch of one is asked another question (``batch_dropped``): the same second look with
-one sample and with two finds an operation whose output has fewer axes with one, a
-``squeeze()`` that takes the batch axis too.
+one sample and with two finds a ``squeeze()`` without an axis whose output has fewer
+axes with one: it takes the batch axis too. ``squeeze(0)`` names its axis and is meant.
+
+``sample_batch``, ``input_tensors`` and ``dense`` are shared with samples.py.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from linearcli.frames import calling_user_line
 from linearcli.memory import meta_inputs, meta_stand_ins
 from linearcli.records import BatchDrop, BatchLoss, Shape
+from linearcli.restore import quiet_pass
 from linearcli.trace.outputs import is_dense, named_tensors
 
 Op = tuple[str, str | None, Shape, Shape]  # name, line, input shape, output shape
@@ -51,7 +54,7 @@ _LINED = _RESHAPES | {"squeeze"}  # operations whose user line is recorded
 
 def batch_lost(model: nn.Module, inputs: Inputs, output: Any) -> BatchLoss | None:
     """The reshape that mixed the samples, if no returned tensor keeps them apart."""
-    batch = _batch(inputs)
+    batch = sample_batch(inputs)
     if batch is None or batch < 2 or not _mixed(output, batch):
         return None
     first = _operations(model, inputs, batch, batch)
@@ -65,7 +68,7 @@ def batch_dropped(model: nn.Module, inputs: Inputs) -> BatchDrop | None:
     """With a batch of one, the first operation whose output has fewer axes than the same
     operation's with two samples, its input having as many: ``x.squeeze()`` on (1, 1)
     gives (), on (2, 1) gives (2,). Asked only of a batch of one."""
-    if _batch(inputs) != 1:
+    if sample_batch(inputs) != 1:
         return None
     one = _operations(model, inputs, 1, 1)
     two = _operations(model, inputs, 1, 2)
@@ -74,14 +77,14 @@ def batch_dropped(model: nn.Module, inputs: Inputs) -> BatchDrop | None:
     for (name, line, in_one, out_one), (other, _, in_two, out_two) in zip(one, two, strict=False):
         if name != other:
             return None  # the passes part ways: nothing to compare
-        if len(in_one) == len(in_two) and len(out_one) < len(out_two):
+        if name == "squeeze" and len(in_one) == len(in_two) and len(out_one) < len(out_two):
             return BatchDrop(name, line, (in_one, out_one), (in_two, out_two))
     return None
 
 
-def _batch(inputs: Inputs) -> int | None:
+def sample_batch(inputs: Inputs) -> int | None:
     """The sample batch: the first axis the tensor inputs share."""
-    sizes = {x.shape[0] for x in _tensors(inputs) if x.ndim >= 1}
+    sizes = {x.shape[0] for x in input_tensors(inputs) if x.ndim >= 1}
     return sizes.pop() if len(sizes) == 1 else None
 
 
@@ -92,7 +95,7 @@ def _mixed(output: Any, batch: int) -> bool:
     return bool(shapes) and all(shape[0] != batch for shape in shapes)
 
 
-def _tensors(inputs: Inputs) -> Iterator[torch.Tensor]:
+def input_tensors(inputs: Inputs) -> Iterator[torch.Tensor]:
     args, keywords = inputs
     for value in (*args, *keywords.values()):
         if is_dense(value):
@@ -102,29 +105,16 @@ def _tensors(inputs: Inputs) -> Iterator[torch.Tensor]:
 def _operations(model: nn.Module, inputs: Inputs, batch: int, size: int) -> list[Op] | None:
     """Every operation of an eval-mode pass on meta with the batch grown to ``size``;
     None if it fails or cannot be made (a lazy module, a quantized buffer)."""
-    from linearcli.restore import attributes_kept, undone_afterwards
-
     stand_ins = meta_stand_ins(model)
     if stand_ins is None:
         return None
     args, keywords = meta_inputs(inputs, batch, size)
     watcher = _Operations()
-    modes = [(module, module.training) for module in model.modules()]
     try:
-        with (
-            undone_afterwards(model),
-            attributes_kept(model),
-            torch.compiler.set_stance("force_eager"),
-            torch.no_grad(),
-        ):
-            model.eval()
-            with watcher:
-                torch.func.functional_call(model, stand_ins, args, keywords)
+        with quiet_pass(model), watcher:
+            torch.func.functional_call(model, stand_ins, args, keywords)
     except Exception:  # the meta device lacks a value or a kernel: nothing to say
         return None
-    finally:
-        for module, training in modes:
-            module.training = training
     return watcher.ops
 
 
@@ -137,21 +127,24 @@ class _Operations(TorchDispatchMode):  # type: ignore[no-untyped-call]
         self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
     ) -> Any:
         out = func(*args, **(kwargs or {}))
-        source = next(_dense(args), None)
-        made = next(_dense((out,)), None)
+        source = next(dense(args), None)
+        made = next(dense((out,)), None)
         if source is not None and made is not None:
             name = func.overloadpacket.__name__
+            if name == "squeeze" and func._overloadname != "default":
+                name = "squeeze.dim"  # an axis asked for by name: squeeze(0) means it
             line = calling_user_line(sys._getframe(1)) if name in _LINED else None
             self.ops.append((name, line, tuple(source.shape), tuple(made.shape)))
         return out
 
 
-def _dense(values: Any) -> Iterator[torch.Tensor]:
+def dense(values: Any) -> Iterator[torch.Tensor]:
+    """The dense tensors among the values, those in tuples and lists too."""
     for value in values:
         if is_dense(value):
             yield value
         elif isinstance(value, list | tuple):
-            yield from _dense(value)
+            yield from dense(value)
 
 
 def _has_batch(first: Shape, second: Shape, batch: int) -> bool:

@@ -12,7 +12,6 @@ what is wrong, and how to say so, is diagnose's job.
 from __future__ import annotations
 
 import sys
-import traceback
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -20,7 +19,6 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from linearcli.frames import deepest_user_line
 from linearcli.guard import STOPS_THE_RUN
 from linearcli.records import (
     ROOT_NAME,
@@ -34,7 +32,7 @@ from linearcli.trace.linear_inputs import declared_transposed, direct_caller, re
 from linearcli.trace.maps import features, is_quantized_linear, own_parameters
 from linearcli.trace.ops import is_matrix
 from linearcli.trace.outputs import first_tensor, is_dense, shape
-from linearcli.trace.raised import innermost_module, op_of, printable
+from linearcli.trace.raised import forward_failure
 
 MODEL_INPUT = Producer(name=None, type_name="input")
 
@@ -136,7 +134,9 @@ class Recorder:
                 except STOPS_THE_RUN:
                     raise
                 except BaseException as exc:  # sys.exit(), GeneratorExit in a forward() too
-                    return None, self.failure(exc, model)
+                    return None, forward_failure(
+                        exc, model, self.names, self.recovered, self.provenance
+                    )
         finally:
             for handle in handles:
                 handle.remove()
@@ -267,21 +267,3 @@ class Recorder:
             same = feature_map and shape == tuple(x.shape) and strides == x.stride()
             return Origin(producer, same, exact=False)
         return UNKNOWN
-
-    def failure(self, exc: BaseException, model: nn.Module) -> ForwardFailure:
-        culprit = innermost_module(exc, self.names) or model
-        failure = ForwardFailure(
-            module=self.names.get(id(culprit), ROOT_NAME),
-            module_type=type(culprit).__name__,
-            exception_type=type(exc).__name__,
-            message=printable(exc).strip(),
-            after_recovery=self.recovered,
-            location=deepest_user_line(exc.__traceback__),
-            traceback="".join(traceback.format_exception(exc)),
-            op=op_of(exc),
-        )
-        # Reading the frames' locals (innermost_module) ties the traceback, and with it
-        # the model and its activations, into a reference cycle; cut it so that memory
-        # goes now, not at the garbage collector's next full pass.
-        exc.__traceback__ = None
-        return failure

@@ -1,23 +1,27 @@
 """Whether the samples of the batch stay apart: a check on values for silent mistakes.
 
-``x.mean(dim=0)`` where ``dim=1`` was meant, ``torch.cat(steps, dim=0)`` of per-step
-outputs, an LSTM without ``batch_first`` given (batch, time, features): nothing raises,
-the shapes look plausible, and every output mixes all the samples of the batch. Shapes
-cannot tell a batch from a time axis; values can. Sample 0 of each batched input is
-changed (a float input by +1, an integer or boolean one rolled along its last axis), the
-pass runs again, and each call into torch is compared with the first pass's: a change
-kept within sample 0's slice of an axis that is a multiple of the batch (index 0, or the
-first k rows of k x batch) keeps the samples apart. The first call whose output mixes,
-none of its inputs having mixed, is where the samples met.
+``x.mean(dim=0)`` where ``dim=1`` was meant, an LSTM without ``batch_first`` given
+(batch, time, features): nothing raises, the shapes look plausible, and every output
+mixes the samples of the batch. Shapes cannot tell a batch from a time axis; values can.
+Sample 0 of each batched input is changed (a float input by +1, an integer or boolean
+one rolled along its last axis) and the model run again: a change kept within sample
+0's slice of an axis that is a multiple of the batch (index 0, or the first k rows of k x
+batch) keeps the samples apart. Where the outputs mix, the two passes run once more,
+every call into torch compared with its twin: the first call whose output mixes, none
+of its inputs having mixed, is where the samples met.
 
-Asked only on real values, after a pass that ran without failure or correction, with a
-batch of 2 or more, when no tensor the model returned has the batch as its first axis (a
-classifier's (B, classes) and a language model's (B, T, V) are not asked) and no reshape
-already said so (batch.py). Both passes draw the same random numbers; what the model
-keeps between passes is put back. Said only for the calls whose fix linearcli knows: a
-reduction of the first axis that leaves one row per item, a concatenation, a recurrent
-layer; nothing where the outputs stored for the comparison would pass a memory cap, and
-nothing for a model that returns only scalars (a loss).
+linearcli takes the input's first axis as the batch. A model that is time-major on
+purpose reads it as time, so the check is asked only where that reading is unlikely: on
+real values, after a pass that ran without failure or correction, with a batch of 2 or
+more, when no returned tensor has the batch as its first axis (a classifier's (B,
+classes), a language model's (B, T, V)) and the model returns more than scalars, and,
+for a sequence or a table, (A, B) or (A, B, F), only when A is smaller than B (example
+batches are small; a (T, B) input has its sequence first). Both passes draw the same
+random numbers; what the model keeps between passes is put back. Said only for the
+calls whose fix linearcli knows: a reduction of the batch axis that leaves one row per
+item ((B, N, C) -> (N, C)), a recurrent layer reading the batch as time. A concatenation
+along the batch (two views for a contrastive loss, real and generated images for a
+discriminator) keeps each row one sample's, and is not said.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import linecache
 import sys
 import weakref
+from contextlib import nullcontext
 from types import FrameType
 from typing import Any
 
@@ -34,42 +39,57 @@ from torch.overrides import TorchFunctionMode
 
 from linearcli.frames import location, nearest_user_frame
 from linearcli.records import ROOT_NAME, Made, SampleMix
-from linearcli.restore import attributes_kept, undone_afterwards
+from linearcli.restore import quiet_pass
+from linearcli.trace.batch import Inputs, dense, input_tensors, sample_batch
 from linearcli.trace.ops import forward_owner
-from linearcli.trace.outputs import is_dense, named_tensors
+from linearcli.trace.outputs import is_dense
 
-Inputs = tuple[tuple[Any, ...], dict[str, Any]]
 _CAP = 256 * 2**20  # bytes of outputs kept from the first pass for the comparison
-# Calls whose mixing linearcli can fix: reductions over the batch, concatenations along
-# it, recurrent layers run on the wrong axis.
+# Calls whose mixing linearcli can fix: reductions over the batch, recurrent layers run
+# on the wrong axis.
 _REDUCTIONS = frozenset(
     {"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var", "median",
      "logsumexp", "norm", "nanmean", "nansum"}
 )  # fmt: skip
-_JOINS = frozenset({"cat", "concat", "concatenate", "stack"})
 _RECURRENT = frozenset({"lstm", "gru", "rnn_tanh", "rnn_relu"})
-_APART, _MIXED = "apart", "mixed"
+_MIXED = "mixed"
+_INPUT = Made("input", None, "")
 
 
 def samples_mixed(model: nn.Module, inputs: Inputs, output: Any) -> SampleMix | None:
     """The call where the samples of the batch met, if the model's outputs mix them."""
-    batch = _batch(inputs)
-    if batch is None or batch < 2 or _device(inputs) == "meta":
+    batch = sample_batch(inputs)
+    tensors = list(input_tensors(inputs))
+    if batch is None or batch < 2 or not tensors or tensors[0].is_meta:
         return None
-    shapes = [shape for _, shape in named_tensors(output, "") if shape]
+    first = tensors[0]
+    if first.ndim in (2, 3) and first.shape[0] >= first.shape[1]:
+        return None  # (T, B) as much as (B, T): the batch may be the second axis
+    shapes = [tuple(t.shape) for t in dense((output,)) if t.ndim]
     if not shapes or any(shape[0] == batch for shape in shapes):
         return None  # only a loss (scalars), or an output with the batch first
     changed = _changed(inputs, batch)
-    if changed is None:
+    if changed is None or not _outputs_mix(model, inputs, changed, batch):
         return None
     modules = {id(m): name or ROOT_NAME for name, m in model.named_modules()}
-    first = _Calls(modules, batch)
-    if not _run(model, inputs, first):
+    kept = _Calls(modules, batch)
+    if not _run(model, inputs, kept) or kept.full:
         return None
-    second = _Calls(modules, batch, reference=first.outputs)
-    if first.full or not _run(model, changed, second):
-        return None
-    return second.mixed
+    compared = _Calls(modules, batch, reference=kept.outputs)
+    compared.seed(input_tensors(changed))
+    return compared.mixed if _run(model, changed, compared) else None
+
+
+def _outputs_mix(model: nn.Module, inputs: Inputs, changed: Inputs, batch: int) -> bool:
+    """Whether a returned tensor mixes the samples: two plain passes, before any trace."""
+    before: list[torch.Tensor] = []
+    after: list[torch.Tensor] = []
+    if not (_run(model, inputs, None, before) and _run(model, changed, None, after)):
+        return False
+    return any(
+        b.shape == a.shape and _status(a, b, batch) == _MIXED
+        for a, b in zip(after, before, strict=False)
+    )
 
 
 class _Calls(TorchFunctionMode):
@@ -89,14 +109,16 @@ class _Calls(TorchFunctionMode):
         self.mixed: SampleMix | None = None
         self.index = 0
 
+    def seed(self, tensors: Any) -> None:
+        """The changed inputs: their batch is their first axis."""
+        for tensor in tensors:
+            self.status[id(tensor)] = (weakref.ref(tensor), 0, _INPUT)
+
     def __torch_function__(
         self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None
     ) -> Any:
         out = func(*args, **(kwargs or {}))
-        # a tensor, or the first of a tuple: torch.max's values, an LSTM's output
-        made = next(
-            (t for t in (out if isinstance(out, tuple | list) else (out,)) if is_dense(t)), None
-        )
+        made = next(dense((out,)), None)  # a tensor, or torch.max's values, an LSTM's output
         if self.reference is None:
             self._keep(made)
         elif self.mixed is None and self.index < len(self.reference):
@@ -129,25 +151,23 @@ class _Calls(TorchFunctionMode):
         frame = sys._getframe(2)
         call = _made(frame, name)
         self.status[id(made)] = (weakref.ref(made), status, call)
-        # the tensors it took: torch.cat's come in a list
-        inputs = [a for a in _flat_all((*args, *kwargs.values())) if isinstance(a, torch.Tensor)]
+        inputs = list(dense((*args, *kwargs.values())))
         if status != _MIXED or any(self._of(a) == _MIXED for a in inputs):
             return
-        if name not in _REDUCTIONS | _JOINS | _RECURRENT:
-            return
         source = inputs[0] if inputs else None
-        if name in _REDUCTIONS and not _per_item(source, made):
+        if source is None or name not in _REDUCTIONS | _RECURRENT:
             return
-        axis = self._of(source) if source is not None else None
+        if name in _REDUCTIONS and not (made.ndim >= 2 and made.shape == source.shape[1:]):
+            return  # pooling a set or a graph into one vector is what it is for
+        axis = self._of(source)
         self.mixed = SampleMix(
             made=call,
             module=forward_owner(frame, self.modules),
-            input_shape=tuple(source.shape) if source is not None else (),
-            inputs=len(inputs),
+            input_shape=tuple(source.shape),
             output_shape=tuple(made.shape),
             batch=self.batch,
             batch_axis=axis if isinstance(axis, int) else None,
-            input_made=self._made_by(source) if source is not None else None,
+            input_made=self._made_by(source),
         )
 
     def _of(self, tensor: torch.Tensor) -> int | str | None:
@@ -157,13 +177,6 @@ class _Calls(TorchFunctionMode):
     def _made_by(self, tensor: torch.Tensor) -> Made | None:
         known = self.status.get(id(tensor))
         return known[2] if known is not None and known[0]() is tensor else None
-
-
-def _per_item(source: torch.Tensor | None, made: torch.Tensor) -> bool:
-    """A reduction that took exactly the first axis and left the next one leading, one row
-    per word or point: (B, N, C) -> (N, C). Pooling a set or a graph's nodes into one
-    vector, (N, C) -> (C,), is what such a model is for, and is not said."""
-    return source is not None and made.ndim >= 2 and made.shape == source.shape[1:]
 
 
 def _status(made: torch.Tensor, before: torch.Tensor, batch: int) -> int | str | None:
@@ -182,37 +195,27 @@ def _status(made: torch.Tensor, before: torch.Tensor, batch: int) -> int | str |
     return _MIXED
 
 
-def _run(model: nn.Module, inputs: Inputs, calls: _Calls) -> bool:
-    """The pass under ``calls``, in eval mode, with the same random numbers each time and
-    the model's buffers, attributes and hooks put back; False if it raised."""
+def _run(
+    model: nn.Module,
+    inputs: Inputs,
+    calls: _Calls | None,
+    returned: list[torch.Tensor] | None = None,
+) -> bool:
+    """The pass (under ``calls``), in eval mode, drawing the same random numbers each time
+    on every device it uses, the model left as it was; False if it raised. ``returned``
+    gets the tensors it returned."""
     args, keywords = inputs
-    modes = [(module, module.training) for module in model.modules()]
+    cuda = sorted({x.device.index or 0 for x in input_tensors(inputs) if x.is_cuda})
     try:
-        with (
-            undone_afterwards(model),
-            attributes_kept(model),
-            torch.compiler.set_stance("force_eager"),
-            torch.no_grad(),
-        ):
+        with quiet_pass(model), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(0)
-            model.eval()
-            with calls:
-                model(*args, **keywords)
+            with calls if calls is not None else nullcontext():
+                output = model(*args, **keywords)
+            if returned is not None:
+                returned.extend(dense((output,)))
     except Exception:  # the changed sample broke it: nothing to say
         return False
-    finally:
-        for module, training in modes:
-            module.training = training
     return True
-
-
-def _batch(inputs: Inputs) -> int | None:
-    sizes = {x.shape[0] for x in _tensors(inputs) if x.ndim >= 1}
-    return sizes.pop() if len(sizes) == 1 else None
-
-
-def _device(inputs: Inputs) -> str | None:
-    return next((x.device.type for x in _tensors(inputs)), None)
 
 
 def _changed(inputs: Inputs, batch: int) -> Inputs | None:
@@ -234,20 +237,6 @@ def _changed(inputs: Inputs, batch: int) -> Inputs | None:
     args, keywords = inputs
     result = tuple(change(x) for x in args), {k: change(v) for k, v in keywords.items()}
     return result if changed_any else None
-
-
-def _flat(out: Any) -> tuple[Any, ...]:
-    return tuple(out) if isinstance(out, tuple | list) else (out,)
-
-
-def _flat_all(values: tuple[Any, ...]) -> list[Any]:
-    """The values, with those of a tuple or list among them in their place."""
-    return [item for value in values for item in _flat(value)]
-
-
-def _tensors(inputs: Inputs) -> list[torch.Tensor]:
-    args, keywords = inputs
-    return [x for x in (*args, *keywords.values()) if is_dense(x)]
 
 
 def _made(frame: FrameType | None, name: str) -> Made:

@@ -14,8 +14,8 @@ scored on the measures of issue 14:
 - clean: a correct case gets no warning and no error;
 - one run: every expected finding of a case is found in the one run.
 
-``python -m tests.diagnosis.score`` prints the table; tests/test_diagnosis_score.py holds
-the rates to their floors.
+``python -m tests.diagnosis.score`` prints the table; tests/test_diagnosis_corpus.py holds
+the rates to their floors and to issue 14's bar.
 """
 
 from __future__ import annotations

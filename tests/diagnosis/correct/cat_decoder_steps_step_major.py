@@ -1,8 +1,12 @@
-"""A greedy seq2seq decoder that collects its step outputs with torch.cat on dim 0.
+"""A greedy seq2seq decoder that returns its steps step-major, joined with torch.cat on dim 0.
 
-Every step gives (batch, vocab) = (3, 50); cat on dim 0 piles the 6 steps up as
-18 rows. The loss later flattens targets the same way, so nothing complains, but
-the first axis is no longer the batch: torch.stack(outputs, dim=1) gives (3, 6, 50).
+Every step gives (batch, vocab) = (3, 50); cat on dim 0 piles the 6 steps up as 18
+rows, step by step. Each row is still one sample's step, and a loss that lays out its
+targets the same way (targets.T.reshape(-1)) trains correctly. Whether the rows and
+the targets pair up is decided in the training loop, which linearcli never sees; the
+same cat joins two views for a contrastive loss (SimCLR) or real and generated images
+for a discriminator. A model inspector must not call it a bug. (Once in broken/ as a
+silent case; moved here because the model alone is not wrong.)
 """
 # Source: PyTorch forum threads on collecting decoder outputs in a loop (torch.cat
 # vs torch.stack, and on which dim).
@@ -35,21 +39,9 @@ def example_input():
     return torch.randn(3, 24)
 
 
-SYMPTOM = {"output_shape": [18, 50], "correct_output_shape": [3, 6, 50]}
-
 EXPECTED = {
-    "family": "cat",
-    "silent": True,
+    "family": "correct",
+    "silent": False,
     "source": "PyTorch forum: decoder step outputs joined with torch.cat(outputs, dim=0)",
-    "findings": [
-        {
-            "layer": None,
-            "line": 31,
-            "line_text": "return torch.cat(outputs, dim=0)",
-            "numbers": [1],
-            "wrong": [],
-            "fix": "keep the batch first and add a step axis: torch.stack(outputs, dim=1), "
-            "(3, 6, 50)",
-        },
-    ],
+    "findings": [],
 }
