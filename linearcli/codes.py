@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from linearcli.check_result import CheckResult, FileResult
 from linearcli.report import Severity
 
-README = "https://github.com/linearcli/linearcli/blob/main/README.md"
+FINDINGS_PAGE = "https://github.com/linearcli/linearcli/blob/main/docs/findings.md"
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,12 @@ class Rule:
     severity: Severity  # the usual one; a finding can carry another (not-called: info)
     summary: str
     description: str
-    anchor: str  # the README section that explains it
 
     @property
     def help_uri(self) -> str:
-        return f"{README}#{self.anchor}"
+        """Its section of docs/findings.md, with a worked example."""
+        return f"{FINDINGS_PAGE}#{self.code}"
 
-
-_FINDINGS = "why-the-forward-pass-fails"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -39,7 +37,6 @@ RULES: tuple[Rule, ...] = (
         "A Linear's input has a last axis other than its in_features. The finding names "
         "both shapes and the module that decided the input's size; the fix gives both ways "
         "out with numbers: the Linear's in_features, or that module's out_features.",
-        _FINDINGS,
     ),
     Rule(
         "unflattened-input",
@@ -49,7 +46,6 @@ RULES: tuple[Rule, ...] = (
         "in_features, or that comes straight from a convolution or pooling layer (an error "
         "when the last axis does not fit; a warning when it runs but mixes only the last "
         "axis). The fix inserts nn.Flatten(), with the flattened size.",
-        _FINDINGS,
     ),
     Rule(
         "forward-error",
@@ -58,7 +54,6 @@ RULES: tuple[Rule, ...] = (
         "Anything else raised during the forward pass (a Conv2d with the wrong in_channels, "
         "a bad reshape, an assertion in the model's code), reported against the innermost "
         "module that was running, with the exception type and PyTorch's own message.",
-        _FINDINGS,
     ),
     Rule(
         "view-size",
@@ -69,7 +64,6 @@ RULES: tuple[Rule, ...] = (
         "shape, the values each sample holds, and the size that fits (x.view(x.size(0), -1), "
         "or the one axis to change); linearcli goes on with that size, so the layers after "
         "it are checked in the same run.",
-        _FINDINGS,
     ),
     Rule(
         "transposed-weight",
@@ -79,7 +73,6 @@ RULES: tuple[Rule, ...] = (
         "kept (in, out) (a Keras kernel assigned as it is, a hand-written layer), x @ W on "
         "an nn.Linear's weight, or F.linear with its input and weight swapped: the finding "
         "names the parameter, the line that made or used it, and the transpose that fixes it.",
-        _FINDINGS,
     ),
     Rule(
         "channels-mismatch",
@@ -90,7 +83,6 @@ RULES: tuple[Rule, ...] = (
         "axis (channels-last data) the fix moves it; where the module that made the input "
         "is known, the fix names both ways out with numbers: that module's out_channels, or "
         "this layer's in_channels.",
-        _FINDINGS,
     ),
     Rule(
         "checkpoint-mismatch",
@@ -100,7 +92,6 @@ RULES: tuple[Rule, ...] = (
         "in the checkpoint differs from the model's: one finding per parameter, with both "
         "shapes and the layer that would load the checkpoint as it is. The rest of the "
         "model is still inspected.",
-        _FINDINGS,
     ),
     Rule(
         "not-called",
@@ -109,7 +100,6 @@ RULES: tuple[Rule, ...] = (
         "A Linear that the sample batch never reached: dead code, or a layer the forward() "
         "forgets to call (a warning). When the forward pass failed before the layer's turn "
         "it is only a note.",
-        _FINDINGS,
     ),
     Rule(
         "batch-axis",
@@ -128,7 +118,6 @@ RULES: tuple[Rule, ...] = (
         "batch of one; a model's only input without a batch axis. linearcli takes the "
         "input's first axis as the batch; the value check is not asked of an input whose "
         "first axis is the longer (it may be time-major).",
-        _FINDINGS,
     ),
     Rule(
         "train-only",
@@ -137,7 +126,6 @@ RULES: tuple[Rule, ...] = (
         "A Linear that the eval-mode pass never reached but a train-mode pass did, such as "
         "an auxiliary classifier (GoogLeNet, Inception) that the forward() calls only when "
         "self.training. It has no shapes in the report; --mode train shows them.",
-        _FINDINGS,
     ),
     Rule(
         "non-finite-weights",
@@ -147,7 +135,6 @@ RULES: tuple[Rule, ...] = (
         "init that divides by zero, a diverged training step): every output unit that reads "
         "one is NaN or infinite for any input. The finding counts them; JSON reports their "
         "statistics as null, since JSON has no NaN.",
-        _FINDINGS,
     ),
     Rule(
         "symmetric-init",
@@ -159,7 +146,6 @@ RULES: tuple[Rule, ...] = (
         "last layer, a zero LoRA B or a zeroed residual projection is not a finding: the "
         "loss or a random layer after it gives each unit its own gradient. Also all-zero "
         "weights (bias 0 or less) before a ReLU: no gradient ever reaches them.",
-        _FINDINGS,
     ),
     Rule(
         "init-outlier",
@@ -169,7 +155,6 @@ RULES: tuple[Rule, ...] = (
         "than a third of) what the spec's init: scheme implies; or the weight multiplies its "
         "input's spread by 10 or more (root mean square x sqrt(in_features)), which no "
         "usual init does.",
-        _FINDINGS,
     ),
     Rule(
         "meta-fallback",
@@ -178,7 +163,6 @@ RULES: tuple[Rule, ...] = (
         "The model and its sample batch need more memory than the budget (--max-memory), so "
         "they were inspected on the meta device: shapes, counts and findings are exact, but "
         "there are no weight values.",
-        "big-models-and-speed",
     ),
     Rule(
         "meta-unchecked",
@@ -190,7 +174,6 @@ RULES: tuple[Rule, ...] = (
         "mistake. The finding says where, and how many linear maps after it were not "
         "checked; the shapes before it and every parameter count were. Inspect on real "
         "values (--device cpu) to check the rest.",
-        "big-models-and-speed",
     ),
     Rule(
         "unused-suppression",
@@ -199,7 +182,6 @@ RULES: tuple[Rule, ...] = (
         "A '# linearcli: ignore[CODE]' or '# noqa: CODE' comment on a line that linearcli "
         "reports on names a code that has no finding there, or a code linearcli does not "
         "have: remove it (or the code), so that it cannot hide a future finding.",
-        "linearcli-check-pre-commit-hook-and-ci-gate",
     ),
     Rule(
         "spec-error",
@@ -207,7 +189,6 @@ RULES: tuple[Rule, ...] = (
         "The spec could not be read, so it was not checked.",
         "A missing file, invalid YAML, an unknown layer type or key, a Python file that "
         "raises on import or defines no model, or a bad option: the spec was not checked.",
-        "exit-codes",
     ),
     Rule(
         "build-error",
@@ -215,7 +196,6 @@ RULES: tuple[Rule, ...] = (
         "The model or its sample batch could not be built, so the spec was not checked.",
         "The spec is well formed, but the model could not be made (bad constructor "
         "arguments, an unavailable device) or no sample batch fits it: it was not checked.",
-        "exit-codes",
     ),
 )
 

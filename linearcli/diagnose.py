@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from linearcli.batch_axis import batch_axis, dropped, mixed, no_batch_axis, state_batch
 from linearcli.call_checks import AFTER_RECOVERY, Context, check_call
+from linearcli.code_text import statement
 from linearcli.init_checks import check_init, check_values, layer_words, readers_of
 from linearcli.meta_limits import meta_cannot_run
 from linearcli.op_fixes import op_finding
@@ -19,12 +20,13 @@ from linearcli.records import (
     LINEAR,
     ROOT_NAME,
     ForwardFailure,
+    LinearCall,
     LinearRecord,
     OpFailure,
     Trace,
     size_key,
 )
-from linearcli.report import Diagnostic, InitAudit
+from linearcli.report import Diagnostic, InitAudit, format_shape
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -55,7 +57,8 @@ def diagnose(
         context = Context(
             batch, trace.unbatched_input, sources.get(INPUT_NAME), input_written, line, size_line
         )
-        findings.extend(_unique(check_call(record, call, context) for call in checked))
+        found = ((check_call(record, call, context), call) for call in checked)
+        findings.extend(_unique(_traced(f, record, c, context, sources) for f, c in found))
         broken = check_values(record)
         if broken is not None:
             findings.append(_at(broken, sources.get(record.module)))
@@ -204,6 +207,37 @@ def _unique(findings: Iterator[Diagnostic | None]) -> Iterator[Diagnostic]:
         if finding is not None and (finding.code, finding.message) not in seen:
             seen.add((finding.code, finding.message))
             yield finding
+
+
+def _traced(
+    finding: Diagnostic | None,
+    record: LinearRecord,
+    call: LinearCall,
+    context: Context,
+    sources: Mapping[str, str],
+) -> Diagnostic | None:
+    """The path behind a Linear's finding: where its input was made (a module, or a call in
+    forward()), where the Linear was made, where its in_features was passed."""
+    if finding is None:
+        return None
+    made, producer = call.made, call.producer
+    shape = format_shape(call.input_shape or ())
+    if call.producer_exact and producer is not None and producer.name is not None:
+        source = sources.get(size_key(producer.name)) or sources.get(producer.name)
+        what = f"its input {shape} comes from {producer.describe()}"
+        made_at = (source, what) if source else None
+    elif made is not None and made.line is not None and made.code:
+        made_at = (made.line, f"its input {shape} is made: `{statement(made.code)}`")
+    else:
+        made_at = None
+    steps = [
+        made_at,
+        (context.line, f"{record.name} is made") if context.line else None,
+        (context.size_line, f"{record.name}'s in_features is passed")
+        if context.size_line and context.size_line != context.line
+        else None,
+    ]
+    return replace(finding, trace=tuple(step for step in steps if step is not None))
 
 
 def _at(finding: Diagnostic, source: str | None) -> Diagnostic:

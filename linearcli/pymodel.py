@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from linearcli import memory
+from linearcli.build_fixes import build_fix
 from linearcli.checkpoint import CheckpointFacts
 from linearcli.errors import BuildError, SpecError
 from linearcli.guard import STOPS_THE_RUN
@@ -185,8 +186,11 @@ def _instantiate(
     except STOPS_THE_RUN:
         raise
     except BaseException as exc:
+        fix = build_fix(exc)
         hint = (
-            " (pass constructor arguments with --arg KEY=VALUE)"
+            f" (fix: {fix})"
+            if fix is not None
+            else " (pass constructor arguments with --arg KEY=VALUE)"
             if isinstance(exc, TypeError)
             else ""
         )

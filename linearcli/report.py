@@ -32,6 +32,9 @@ class Diagnostic:
     source: str | None = None
     # PyTorch's traceback behind a forward-error: for --debug, not part of the JSON.
     traceback: str | None = field(default=None, compare=False, repr=False)
+    # The path that led to ``source``, in the order the values flowed: (file:line, what
+    # happened there), the source among them.
+    trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +44,7 @@ class Diagnostic:
             "message": self.message,
             "fix": self.fix,
             "source": self.source,
+            "trace": [{"source": where, "what": what} for where, what in self.trace],
         }
 
 

@@ -155,3 +155,27 @@ def test_debug_prints_the_forward_traceback(cli: Cli) -> None:
     assert "Traceback" not in quiet.stderr and quiet.exit_code == loud.exit_code == 1
     assert "Traceback (most recent call last)" in loud.stderr
     assert "Expected size 14 but got size 15" in loud.stderr
+
+
+def test_the_json_traces_the_path_to_the_line_to_edit(cli: Cli) -> None:
+    spec = "specs/broken/dense_factory.py"
+    (finding,) = cli("inspect", spec, "-f", "json").json()["diagnostics"]
+    assert finding["source"] == f"{spec}:22"  # where dense(256, 64) passed the size
+    assert finding["trace"] == [
+        {
+            "source": f"{spec}:21",
+            "what": "its input (8, 128) comes from body.1.0 (Linear 256->128)",
+        },
+        {"source": f"{spec}:13", "what": "body.2.0 is made"},
+        {"source": f"{spec}:22", "what": "body.2.0's in_features is passed"},
+    ]
+    spec = "specs/broken/bad_reshape.py"
+    view, fc = cli("inspect", spec, "-f", "json").json()["diagnostics"]
+    assert view["trace"] == []
+    assert fc["trace"] == [
+        {
+            "source": f"{spec}:21",
+            "what": "its input (2, 864) is made: `x = x.view(-1, 6 * 14 * 14)`",
+        },
+        {"source": f"{spec}:17", "what": "fc is made"},
+    ]

@@ -1,4 +1,5 @@
-"""Every console block in README.md is a command and what it prints, checked by running it.
+"""Every console block in README.md and docs/findings.md is a command and what it prints,
+checked by running it.
 
 A block is ```console, its first line ``$ linearcli ...``, the rest what the command
 prints at 80 columns (stderr, then stdout; ``> FILE`` sends stdout away). A line ``...``
@@ -20,6 +21,7 @@ from .conftest import ROOT, Result
 
 Cli = Callable[..., Result]
 README = ROOT / "README.md"
+FINDINGS = ROOT / "docs" / "findings.md"  # a worked example per finding code
 _BLOCK = re.compile(r"^```console\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
 
@@ -48,11 +50,13 @@ def console_blocks(text: str) -> list[ConsoleBlock]:
     return blocks
 
 
-BLOCKS = console_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [
+    (doc, block) for doc in (README, FINDINGS) for block in console_blocks(doc.read_text("utf-8"))
+]
 
 
 def test_the_readme_has_its_console_blocks() -> None:
-    commands = [block.command for block in BLOCKS]
+    commands = [block.command for doc, block in BLOCKS if doc == README]
     assert "linearcli inspect specs/mlp.yaml" in commands
     assert any(command.startswith("linearcli check") for command in commands)
     assert len(commands) >= 5
@@ -67,19 +71,26 @@ def _printed(cli: Cli, command: str, tmp_path: Path) -> str:
     return result.stderr + ("" if redirected else result.stdout)
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[block.command for block in BLOCKS])
+@pytest.mark.parametrize(
+    ("doc", "block"), BLOCKS, ids=[f"{doc.name}: {block.command}" for doc, block in BLOCKS]
+)
 def test_console_block(
-    cli: Cli, block: ConsoleBlock, in_repo: Path, tmp_path: Path, request: pytest.FixtureRequest
+    cli: Cli,
+    doc: Path,
+    block: ConsoleBlock,
+    in_repo: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     actual = _printed(cli, block.command, tmp_path)
     if block.matches(actual):
         return
     if request.config.getoption("--update-golden") and "\n...\n" not in f"\n{block.expected}":
-        text = README.read_text(encoding="utf-8")
+        text = doc.read_text(encoding="utf-8")
         current = next(b for b in console_blocks(text) if b.command == block.command)
-        README.write_text(text[: current.start] + actual + text[current.end :], encoding="utf-8")
+        doc.write_text(text[: current.start] + actual + text[current.end :], encoding="utf-8")
         return
-    pytest.fail(f"README.md's block for `{block.command}` is out of date; it prints:\n{actual}")
+    pytest.fail(f"{doc.name}'s block for `{block.command}` is out of date; it prints:\n{actual}")
 
 
 @pytest.mark.parametrize(

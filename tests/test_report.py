@@ -113,6 +113,7 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "message": "never called",
             "fix": "delete it",
             "source": "m.yaml:3",
+            "trace": [],
         }
     ]
     json.dumps(data)  # plain JSON types only
