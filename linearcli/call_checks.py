@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from linearcli.changes import Change
 from linearcli.code_text import statement
 from linearcli.init_checks import layer_words
 from linearcli.records import LinearCall, LinearRecord
@@ -147,7 +148,13 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         other = _linear(producer.features[0], wanted)
         fix += f", or change {producer.name}'s out_features to {wanted}: {other}"
     return Diagnostic(
-        "error", "in-features-mismatch", record.name, message + suffix, fix, context.size_line
+        "error",
+        "in-features-mismatch",
+        record.name,
+        message + suffix,
+        fix,
+        context.size_line,
+        change=Change("in_features", wanted, received),
     )
 
 

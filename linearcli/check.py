@@ -55,7 +55,7 @@ def collect_specs(
         return _changed_specs(paths, rules, configured, root)
     found: dict[str, None] = {}
     for given in paths:
-        if is_excluded(_file_of(given), rules):
+        if is_excluded(file_of(given), rules):
             continue
         path = Path(given)
         if path.is_dir():
@@ -109,7 +109,7 @@ def _once_each(references: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     unique = []
     for reference in references:
-        file = _file_of(reference)
+        file = file_of(reference)
         identity = reference
         if os.path.exists(file):
             identity = os.path.realpath(file) + reference[len(file) :]
@@ -119,7 +119,7 @@ def _once_each(references: Iterable[str]) -> list[str]:
     return unique
 
 
-def _file_of(reference: str) -> str:
+def file_of(reference: str) -> str:
     """``file.py:NAME`` -> ``file.py``; other paths as they are."""
     if ":" in reference and is_python_reference(reference):
         return reference.rsplit(":", 1)[0]
@@ -129,7 +129,7 @@ def _file_of(reference: str) -> str:
 def _python_spec_file(reference: str) -> Path | None:
     if not is_python_reference(reference):
         return None  # a directory or a YAML file
-    target = _file_of(reference)
+    target = file_of(reference)
     if target.endswith(".py"):
         return Path(target) if Path(target).is_file() else None
     return module_file(Path.cwd(), target)  # pkg.mod:NAME is imported from here

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from linearcli.audit import audit
 from linearcli.checkpoint import checkpoint_findings
 from linearcli.diagnose import diagnose
+from linearcli.fix.edits import with_edits
 from linearcli.options import Mode, RunOptions
 from linearcli.records import INPUT_NAME, LINEAR
 from linearcli.report import Diagnostic, InitAudit, LayerReport, Report, Status, Totals
@@ -44,7 +45,8 @@ def inspect_spec(reference: str, options: RunOptions | None = None) -> Report:
         input_written=INPUT_NAME in built.sources,
     )
     notes = tuple(Diagnostic("info", "meta-fallback", None, note) for note in built.notes)
-    return replace(report, diagnostics=report.diagnostics + notes) if notes else report
+    report = replace(report, diagnostics=report.diagnostics + notes) if notes else report
+    return with_edits(report, spec.path)
 
 
 def inspect_model(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from linearcli.changes import Change, Edit
 from linearcli.records import Adapter, MapUse, Stats
 
 if TYPE_CHECKING:
@@ -35,6 +36,11 @@ class Diagnostic:
     # The path that led to ``source``, in the order the values flowed: (file:line, what
     # happened there), the source among them.
     trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # A fix that can be made mechanically: what to change, and where in the spec's text
+    # (made by the pipeline from ``change``, for check --fix). Edits are "safe": they
+    # change only the number of the shape they fix.
+    change: Change | None = field(default=None, compare=False, repr=False)
+    edits: tuple[Edit, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +51,8 @@ class Diagnostic:
             "fix": self.fix,
             "source": self.source,
             "trace": [{"source": where, "what": what} for where, what in self.trace],
+            "edits": [edit.to_dict() for edit in self.edits],
+            "applicability": "safe" if self.edits else None,
         }
 
 

@@ -242,3 +242,30 @@ def test_the_readme_configuration_works_at_a_commit_and_autoupdate_moves_it(
     assert (project / ".pre-commit-config.yaml").read_text() == readme_config(
         str(hook_repo), second
     )
+
+
+def test_the_hook_with_fix_rewrites_the_spec_and_the_next_commit_passes(
+    tmp_path: Path, environment: dict[str, str], hook_repo: Path
+) -> None:
+    config = readme_config(str(hook_repo), head(hook_repo)) + "        args: [--fix]\n"
+    project = git_repo(tmp_path, {**YAML_PROJECT, ".pre-commit-config.yaml": config})
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*GIT, *args], cwd=project, env=environment, capture_output=True, text=True, timeout=600
+        )
+
+    installed = subprocess.run(
+        [tool("pre-commit"), "install"], cwd=project, env=environment, capture_output=True
+    )
+    assert installed.returncode == 0, installed.stdout
+    blocked = git("commit", "-q", "-m", "first")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    output = blocked.stdout + blocked.stderr
+    assert "linearcli: fixed 1 finding in 1 file" in output
+    assert "files were modified by this hook" in output
+    assert (project / "specs" / "broken.yaml").read_text() == BROKEN.replace("[6, 2]", "[8, 2]")
+    assert git("add", "specs/broken.yaml").returncode == 0
+    passed = git("commit", "-q", "-m", "second")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert git("status", "--porcelain").stdout == ""

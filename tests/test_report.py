@@ -114,6 +114,8 @@ def test_to_dict_is_the_json_schema_field_by_field() -> None:
             "fix": "delete it",
             "source": "m.yaml:3",
             "trace": [],
+            "edits": [],
+            "applicability": None,
         }
     ]
     json.dumps(data)  # plain JSON types only

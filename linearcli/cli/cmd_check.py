@@ -102,9 +102,27 @@ def check(
             "so a CI log shows what was and was not checked.",
         ),
     ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Make the safe fixes in the spec files (an in_features literal), each "
+            "verified by inspecting the edited spec before the file is written; then report "
+            "what is left.",
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print the safe fixes as a unified diff and write nothing; exit 1 if there "
+            "is a diff.",
+        ),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Check many specs in one run, linter style: one line per finding, then a summary."""
+    return_code: int | None = None  # --diff: 1 if there is one, whatever the findings
     with exit_codes(debug=debug, json_errors=output_format is CheckFormat.json):
         config = load_config()
         rules = config.finding_rules(select or (), ignore or (), extend_select or ())
@@ -167,31 +185,48 @@ def check(
                 for file in result.files
             ),
         )
-        for file in result.files:
-            if file.report is not None and not quiet:
-                say_notes(file.spec, file.report, debug=debug)
-            if verbose:
-                say(f"linearcli: {file.spec}: {file_outcome(file)}")
-        render = {
-            CheckFormat.text: render_check_text,
-            CheckFormat.github: render_check_github,
-            CheckFormat.json: render_check_json,
-            CheckFormat.sarif: render_check_sarif,
-            CheckFormat.junit: render_check_junit,
-        }[output_format]
-        text = render(result)
-        if statistics and output_format is CheckFormat.text:
-            text = (
-                "".join(f"{line}\n" for line in statistics_lines(result))
-                + text.splitlines(keepends=True)[-1]
-            )
-        if quiet and output_format in (CheckFormat.text, CheckFormat.github):
-            text = "".join(text.splitlines(keepends=True)[:-1])  # the summary is the last line
-        if output_format is CheckFormat.junit:  # the XML says UTF-8: write exactly that
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text.encode("utf-8"))
-        elif output_format is CheckFormat.text:
-            output.print_linter_lines(text, color=color.value)
-        else:
-            sys.stdout.write(text)
-    raise typer.Exit(exit_code(result.exit_code, exit_zero=exit_zero))
+        if fix or diff:
+            from linearcli.fix.run import fix_run, verifier
+
+            inspect_for = verifier(options_for, rules, strict=result.strict, timeout=timeout)
+            with output.user_streams(), no_process_exit():
+                fixing = fix_run(result, inspect_for, write=not diff)
+            for note in fixing.notes:
+                say(f"linearcli: {note}")
+            if fixing.fixed or diff:
+                say(fixing.summary(written=not diff))
+            if diff:
+                sys.stdout.write("".join(fixed.diff() for fixed in fixing.fixed))
+                return_code = 1 if fixing.fixed else 0
+            result = fixing.result
+        if return_code is None:  # --diff prints the diff alone
+            for file in result.files:
+                if file.report is not None and not quiet:
+                    say_notes(file.spec, file.report, debug=debug)
+                if verbose:
+                    say(f"linearcli: {file.spec}: {file_outcome(file)}")
+            render = {
+                CheckFormat.text: render_check_text,
+                CheckFormat.github: render_check_github,
+                CheckFormat.json: render_check_json,
+                CheckFormat.sarif: render_check_sarif,
+                CheckFormat.junit: render_check_junit,
+            }[output_format]
+            text = render(result)
+            if statistics and output_format is CheckFormat.text:
+                text = (
+                    "".join(f"{line}\n" for line in statistics_lines(result))
+                    + text.splitlines(keepends=True)[-1]
+                )
+            if quiet and output_format in (CheckFormat.text, CheckFormat.github):
+                text = "".join(text.splitlines(keepends=True)[:-1])  # the summary is the last line
+            if output_format is CheckFormat.junit:  # the XML says UTF-8: write exactly that
+                sys.stdout.flush()
+                sys.stdout.buffer.write(text.encode("utf-8"))
+            elif output_format is CheckFormat.text:
+                output.print_linter_lines(text, color=color.value)
+            else:
+                sys.stdout.write(text)
+    if return_code is None:
+        return_code = exit_code(result.exit_code, exit_zero=exit_zero)
+    raise typer.Exit(return_code)

@@ -8,7 +8,7 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc1 = nn.Linear(20, 30)
-        self.fc2 = nn.Linear(30, 2)  # noqa: in-features-mismatch
+        self.fc2 = nn.Linear(30, 2)  # linearcli: ignore[in-features-mismatch]
 
     def forward(self, x):
         return self.fc2(torch.relu(self.fc1(x)))

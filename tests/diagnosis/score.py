@@ -12,7 +12,9 @@ scored on the measures of issue 14:
 - no wrong advice: no finding's fix contains a number a wrong fix would;
 - silent: a silent case (plain PyTorch raises nothing) is detected;
 - clean: a correct case gets no warning and no error;
-- one run: every expected finding of a case is found in the one run.
+- one run: every expected finding of a case is found in the one run;
+- fixed by --fix: a case with a safe fix (a finding with edits) has none left after
+  ``check --fix`` makes them, verified, in a copy of the file (issue 18).
 
 ``python -m tests.diagnosis.score`` prints the table; tests/test_diagnosis_corpus.py holds
 the rates to their floors and to issue 14's bar.
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import re
 import runpy
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +35,17 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-MEASURES = ("detected", "layer", "line", "number", "no wrong advice", "silent", "clean", "one run")
+MEASURES = (
+    "detected",
+    "layer",
+    "line",
+    "number",
+    "no wrong advice",
+    "silent",
+    "clean",
+    "one run",
+    "fixed by --fix",
+)
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,23 @@ def score(case: Case) -> Score:
     marks["one run"] = all(matched)
     if case.expected["silent"]:
         marks["silent"] = bool(serious)
+    if any(d.get("edits") for d in diagnostics):
+        marks["fixed by --fix"] = _fixed(case)
     return Score(case, marks, shown)
+
+
+def _fixed(case: Case) -> bool:
+    """Whether check --fix, on a copy of the case, leaves no finding with a safe fix."""
+    from linearcli.fix.apply import fix_spec
+    from linearcli.pipeline import inspect_spec
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / case.path.name
+        shutil.copyfile(case.path, copy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            done = fix_spec(str(copy), str(copy), inspect_spec(str(copy)), inspect_spec)
+    return done is not None and not any(d.edits for d in done.report.diagnostics)
 
 
 def _matching(

@@ -1,0 +1,1 @@
+"""check --fix: findings whose fix is mechanical, made as edits to the spec and verified."""
