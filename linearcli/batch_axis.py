@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from linearcli.changes import Change
 from linearcli.code_text import statement
 from linearcli.init_checks import layer_words
 from linearcli.op_kinds import view_fits
@@ -108,6 +109,8 @@ def dropped(drop: BatchDrop) -> Diagnostic:
         f"{format_shape(out_two)}"
     )
     ones = [axis - len(in_two) for axis, size in enumerate(in_two) if size == 1]
+    # linearcli's reading of the batch axis: made with --unsafe-fixes only
+    change = Change("squeeze", "dim", "", str(ones[0]), safe=False) if len(ones) == 1 else None
     if len(ones) > 1 and ones == list(range(-len(ones), 0)):
         fix = "flatten the trailing axes of 1 instead, keeping the batch: .flatten(1)"
     elif ones:
@@ -116,7 +119,7 @@ def dropped(drop: BatchDrop) -> Diagnostic:
         )
     else:
         fix = "keep the batch axis whatever its size"
-    return Diagnostic("warning", "batch-axis", None, message, fix, drop.line)
+    return Diagnostic("warning", "batch-axis", None, message, fix, drop.line, change=change)
 
 
 def mixed(
@@ -156,7 +159,8 @@ def mixed(
     keep = 1 if mix.batch_axis in (0, None) else 0
     message = f"{where} reduces over the batch axis ({shapes}): {after}"
     fix = f"{call.op} over the axis after the batch, not the batch itself: dim={keep}"
-    return Diagnostic("warning", "batch-axis", None, message, fix, call.line)
+    change = Change(call.op, "dim", str(mix.batch_axis or 0), str(keep), safe=False)
+    return Diagnostic("warning", "batch-axis", None, message, fix, call.line, change=change)
 
 
 def state_batch(layer: str, state: RnnState) -> Diagnostic:

@@ -95,7 +95,10 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
             f"({batch}, {wanted})"
         )
         where = call.made.line if call.made is not None else context.line
-        return Diagnostic("error", "batch-axis", record.name, message + suffix, fix, where)
+        change = Change("flatten", "start_dim", "", "1")
+        return Diagnostic(
+            "error", "batch-axis", record.name, message + suffix, fix, where, change=change
+        )
     producer = call.producer
     from_input = producer is not None and producer.name is None and call.producer_exact
     # Only of an input the user made (example_input, inspect_model's): one linearcli made
@@ -126,8 +129,20 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
                 f"in_features is {wanted}"
             )
             fix = resized
+        # inserting code is unsafe: the Linear's own fix may be wanted instead
+        inserted = (
+            Change(record.name.rpartition(".")[2], "flatten", "", "1", safe=False)
+            if flat == wanted
+            else None
+        )
         return Diagnostic(
-            "error", "unflattened-input", record.name, message + suffix, fix, flatten_line
+            "error",
+            "unflattened-input",
+            record.name,
+            message + suffix,
+            fix,
+            flatten_line,
+            change=inserted,
         )
     message = f"{layer} got {format_shape(shape)} from {source}; in_features is {wanted}"
     if context.unbatched is not None:  # every axis after the input is one off: not a size
@@ -154,7 +169,7 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         message + suffix,
         fix,
         context.size_line,
-        change=Change("in_features", wanted, received),
+        change=Change("Linear", "in_features", str(wanted), str(received)),
     )
 
 

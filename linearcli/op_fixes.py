@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from linearcli.call_checks import AFTER_RECOVERY
+from linearcli.changes import Change
 from linearcli.code_text import is_number, matmul_operands, receiver, size_arguments, swapped_call
 from linearcli.op_kinds import conv_channels, kind_of, norm_channels, pair, view_fits
 from linearcli.records import INPUT_NAME, ROOT_NAME, OpFailure, Shape, size_key
@@ -53,6 +54,7 @@ def _view(op: OpFailure, kind: str) -> Diagnostic:
     asks = f"a multiple of {known}" if -1 in op.sizes else str(known)
     message = f"{x}.{op.op}({asked}) asks for {asks} values, but its input {holds}"
     fits = view_fits(shape, op.sizes)
+    change = None
     if not fits:
         fix = f"sizes that multiply to {total}"
     elif len(op.sizes) == 2 and len(fits) == 1 and fits[0][1] == 1:
@@ -60,15 +62,17 @@ def _view(op: OpFailure, kind: str) -> Diagnostic:
             f"keep the batch axis and flatten the rest: {x}.{op.op}({x}.size(0), -1), "
             f"{_product(shape[1:])} values per sample"
         )
+        change = Change(op.op, "sizes", asked, f"{x}.size(0), -1")
     elif fits[0][1] == 0:
         rest = ", ".join(written[1:])
         fix = f"use the batch at hand, not a fixed one: {x}.{op.op}({x}.size(0), {rest})"
+        change = Change(op.op, "sizes", asked, f"{x}.size(0), {rest}")
     else:
         # a size written as a number is the likelier suspect than one computed
         ordered = sorted(fits, key=lambda fit: not is_number(written[fit[1]]))
         calls = (f"{x}.{op.op}({_changed(written, fit, axis)})" for fit, axis in ordered)
         fix = "sizes that hold it: " + " or ".join(calls)
-    return _placed(Diagnostic("error", "view-size", op.module, message, fix), op)
+    return _placed(Diagnostic("error", "view-size", op.module, message, fix, change=change), op)
 
 
 def _weight(op: OpFailure, kind: str, sources: Mapping[str, str]) -> Diagnostic | None:

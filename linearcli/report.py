@@ -37,10 +37,16 @@ class Diagnostic:
     # happened there), the source among them.
     trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     # A fix that can be made mechanically: what to change, and where in the spec's text
-    # (made by the pipeline from ``change``, for check --fix). Edits are "safe": they
-    # change only the number of the shape they fix.
+    # (made by the pipeline from ``change``, for check --fix).
     change: Change | None = field(default=None, compare=False, repr=False)
     edits: tuple[Edit, ...] = field(default=(), compare=False)
+
+    @property
+    def applicability(self) -> str | None:
+        """``safe``, ``unsafe`` (made with --unsafe-fixes only), or None: no edits."""
+        if not self.edits or self.change is None:
+            return None
+        return "safe" if self.change.safe else "unsafe"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +58,7 @@ class Diagnostic:
             "source": self.source,
             "trace": [{"source": where, "what": what} for where, what in self.trace],
             "edits": [edit.to_dict() for edit in self.edits],
-            "applicability": "safe" if self.edits else None,
+            "applicability": self.applicability,
         }
 
 

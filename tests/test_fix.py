@@ -125,10 +125,14 @@ def test_a_python_spec_gets_literal_edits_at_the_ast_positions(cli: Cli, write: 
 def test_an_edit_is_made_only_where_the_literal_is_the_old_number(write: Write) -> None:
     text = "self.fc = nn.Linear(size, 2)\nself.out = nn.Linear(30, 2)\n"
     path = str(write("m.py", text))
-    assert edits_for(finding(Change("in_features", 30, 8), f"{path}:1"), path, text) == ()
-    assert edits_for(finding(Change("in_features", 31, 8), f"{path}:2"), path, text) == ()
-    assert edits_for(finding(Change("in_features", 30, 8), "other.py:2"), path, text) == ()
-    (edit,) = edits_for(finding(Change("in_features", 30, 8), f"{path}:2"), path, text)
+
+    def edits(old: str, source: str) -> tuple[Edit, ...]:
+        return edits_for(finding(Change("Linear", "in_features", old, "8"), source), path, text)
+
+    assert edits("30", f"{path}:1") == ()  # a variable
+    assert edits("31", f"{path}:2") == ()  # not the old number
+    assert edits("30", "other.py:2") == ()  # another file
+    (edit,) = edits("30", f"{path}:2")
     assert edit == Edit((2, 22), (2, 24), "8")
     assert apply_edits(text, (edit,)) == text.replace("(30, 2)", "(8, 2)")
     with pytest.raises(ValueError, match="overlapping"):
@@ -202,3 +206,120 @@ def test_the_diff_of_a_broken_spec(
     assert result.exit_code == 1
     golden(f"fix_{name}.diff", result.stdout)
     assert (ROOT / "specs" / "broken" / name).read_bytes() == before
+
+
+# The corpus cases with a safe fix (tests/diagnosis; the scorer's "fixed by --fix" counts
+# them, and tests/test_diagnosis_corpus.py holds that count).
+FIXABLE = {  # case -> how many findings --fix fixes in it
+    "batch-axis_flatten_no_start_dim": 1,  # torch.flatten(x, 1)
+    "cat_head_in_features": 1,
+    "flatten-size_mnist_out_1050": 1,
+    "flatten-size_mnist_view_320": 2,  # the view's sizes, then fc1's in_features
+    "head-replaced_identity_then_1000": 1,
+    "head-replaced_resnet18_fc_2048": 1,
+    "head-replaced_vgg_classifier_whole": 1,
+    "view-size_bilstm_reshape": 1,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIXABLE))
+def test_a_corpus_case_is_fixed_as_its_golden_diff_says_and_twice_is_once(
+    cli: Cli,
+    name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    golden: Callable[[str, str], None],
+) -> None:
+    source = ROOT / "tests" / "diagnosis" / "broken" / f"{name}.py"
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    diff = cli("check", "--diff", source.name)
+    assert diff.exit_code == 1
+    golden(f"fix/{name}.diff", diff.stdout)
+    first = cli("check", "--fix", source.name, "-f", "json")
+    count = FIXABLE[name]
+    assert f"linearcli: fixed {count} finding{'s' if count > 1 else ''} in 1 file" in first.stderr
+    left = [d for f in first.json()["files"] for d in f["diagnostics"]]
+    assert not [d for d in left if d["applicability"] == "safe"]  # no safe fix left
+    fixed = (tmp_path / source.name).read_bytes()
+    second = cli("check", "--fix", source.name)
+    assert "fixed" not in second.stderr and second.exit_code == first.exit_code
+    assert (tmp_path / source.name).read_bytes() == fixed
+
+
+MEAN = """\
+import torch
+from torch import nn
+
+
+class Bag(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids):
+        return self.fc(self.embed(ids).mean(dim=0))
+
+
+def example_input():
+    return torch.randint(0, 50, (4, 9))
+"""
+
+
+def test_a_fix_that_rests_on_the_batch_axis_is_made_only_when_asked(cli: Cli, write: Write) -> None:
+    path = write("bag.py", MEAN)
+    (finding,) = cli("check", str(path), "-f", "json").json()["files"][0]["diagnostics"]
+    assert (finding["code"], finding["applicability"]) == ("batch-axis", "unsafe")
+    assert finding["edits"] == [
+        {
+            "location": {"line": 12, "column": 49},
+            "end_location": {"line": 12, "column": 50},
+            "content": "1",
+        }
+    ]
+    safe_only = cli("check", "--fix", str(path))
+    assert "fixed" not in safe_only.stderr and path.read_text() == MEAN
+    assert cli("check", "--diff", str(path)).stdout == ""
+    unsafe = cli("check", "--fix", "--unsafe-fixes", str(path))
+    assert "linearcli: fixed 1 finding in 1 file" in unsafe.stderr
+    assert unsafe.exit_code == 0 and "batch-axis" not in unsafe.stdout
+    assert path.read_text() == MEAN.replace("mean(dim=0)", "mean(dim=1)")
+
+
+def test_flatten_and_squeeze_get_the_axis_they_lack(write: Write) -> None:
+    text = "a = torch.flatten(x)\nb = y.squeeze()\nc = z.flatten( )\n"
+    path = str(write("m.py", text))
+
+    def edit(call: str, line: int, new: str) -> tuple[Edit, ...]:
+        change = Change(call, "start_dim" if call == "flatten" else "dim", "", new)
+        return edits_for(finding(change, f"{path}:{line}"), path, text)
+
+    assert edit("flatten", 1, "1") == (Edit((1, 20), (1, 20), ", 1"),)  # after the x
+    assert edit("squeeze", 2, "-1") == (Edit((2, 15), (2, 15), "-1"),)  # before the )
+    assert edit("flatten", 3, "1") == (Edit((3, 16), (3, 16), "1"),)
+    made = apply_edits(text, edit("flatten", 1, "1") + edit("squeeze", 2, "-1"))
+    assert made == "a = torch.flatten(x, 1)\nb = y.squeeze(-1)\nc = z.flatten( )\n"
+
+
+CNN_YAML = """\
+input: {shape: [3, 8, 8]}
+model:
+  conv: {Conv2d: {in_channels: 3, out_channels: 4, kernel_size: 3, padding: 1}}
+  flatten: ReLU   # a layer already named flatten
+  fc: {Linear: [256, 10]}
+"""
+
+
+def test_a_missing_flatten_is_inserted_only_with_unsafe_fixes(cli: Cli, write: Write) -> None:
+    spec = write("cnn.yaml", CNN_YAML)
+    net = write("cnn.py", (ROOT / "specs" / "broken" / "cnn_no_flatten.py").read_text())
+    assert "fixed" not in cli("check", "--fix", str(spec), str(net)).stderr
+    result = cli("check", "--fix", "--unsafe-fixes", str(spec), str(net))
+    assert "linearcli: fixed 2 findings in 2 files" in result.stderr
+    assert result.exit_code == 0, result.stdout
+    assert spec.read_text() == CNN_YAML.replace(
+        "  fc: {Linear", "  flatten_1: Flatten\n  fc: {Linear"
+    )
+    assert "        return self.fc1(x.flatten(1))\n" in net.read_text()

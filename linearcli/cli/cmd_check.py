@@ -106,9 +106,18 @@ def check(
         bool,
         typer.Option(
             "--fix",
-            help="Make the safe fixes in the spec files (an in_features literal), each "
-            "verified by inspecting the edited spec before the file is written; then report "
-            "what is left.",
+            help="Make the safe fixes in the spec files (an in_features literal, a view's "
+            "sizes, flatten's start_dim), each verified by inspecting the edited spec before "
+            "the file is written; then report what is left.",
+        ),
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes",
+            help="With --fix or --diff, make the unsafe fixes too: those that insert code "
+            "(a missing flatten) or rest on linearcli's reading of the batch axis (a "
+            "reduction's dim, a squeeze's axis).",
         ),
     ] = False,
     diff: Annotated[
@@ -190,7 +199,7 @@ def check(
 
             inspect_for = verifier(options_for, rules, strict=result.strict, timeout=timeout)
             with output.user_streams(), no_process_exit():
-                fixing = fix_run(result, inspect_for, write=not diff)
+                fixing = fix_run(result, inspect_for, write=not diff, unsafe=unsafe_fixes)
             for note in fixing.notes:
                 say(f"linearcli: {note}")
             if fixing.fixed or diff:

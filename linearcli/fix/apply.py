@@ -46,10 +46,14 @@ class Fixed:
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def fix_spec(reference: str, path: str, report: Report, inspect: Inspect) -> Fixed | None:
+def fix_spec(
+    reference: str, path: str, report: Report, inspect: Inspect, *, unsafe: bool = False
+) -> Fixed | None:
     """The spec at ``path`` (``reference`` names it, ``file.py:NAME`` too) with every
-    verified fix made in memory; None where it has nothing to fix or is not a plain file."""
-    if not any(d.edits for d in report.diagnostics) or not _plain_file(path):
+    verified fix made in memory, the unsafe ones too with ``unsafe``; None where it has
+    nothing to fix or is not a plain file."""
+    allowed = ("safe", "unsafe") if unsafe else ("safe",)
+    if not any(d.applicability in allowed for d in report.diagnostics) or not _plain_file(path):
         return None
     before = Path(path).read_bytes()
     try:
@@ -60,7 +64,10 @@ def fix_spec(reference: str, path: str, report: Report, inspect: Inspect) -> Fix
     rejected: list[tuple[Diagnostic, str]] = []
     tried: set[tuple[str, str | None, str]] = set()
     for _ in range(MAX_ROUNDS):
-        finding = next((d for d in report.diagnostics if d.edits and _key(d) not in tried), None)
+        finding = next(
+            (d for d in report.diagnostics if d.applicability in allowed and _key(d) not in tried),
+            None,
+        )
         if finding is None:
             break
         tried.add(_key(finding))

@@ -40,7 +40,9 @@ class FixRun:
         )
 
 
-def fix_run(result: CheckResult, inspect_for: Callable[[str], Inspect], *, write: bool) -> FixRun:
+def fix_run(
+    result: CheckResult, inspect_for: Callable[[str], Inspect], *, write: bool, unsafe: bool
+) -> FixRun:
     files: list[FileResult] = []
     fixed: list[Fixed] = []
     notes: list[str] = []
@@ -48,7 +50,8 @@ def fix_run(result: CheckResult, inspect_for: Callable[[str], Inspect], *, write
         path = _writable_spec(file.spec)
         done = None
         if file.report is not None and path is not None:
-            done = fix_spec(file.spec, path, file.report, inspect_for(file.spec))
+            inspect = inspect_for(file.spec)
+            done = fix_spec(file.spec, path, file.report, inspect, unsafe=unsafe)
         if done is None:
             files.append(file)
             continue

@@ -13,7 +13,7 @@ scored on the measures of issue 14:
 - silent: a silent case (plain PyTorch raises nothing) is detected;
 - clean: a correct case gets no warning and no error;
 - one run: every expected finding of a case is found in the one run;
-- fixed by --fix: a case with a safe fix (a finding with edits) has none left after
+- fixed by --fix: a case with a safe fix (a finding with safe edits) has none left after
   ``check --fix`` makes them, verified, in a copy of the file (issue 18).
 
 ``python -m tests.diagnosis.score`` prints the table; tests/test_diagnosis_corpus.py holds
@@ -129,7 +129,7 @@ def score(case: Case) -> Score:
     marks["one run"] = all(matched)
     if case.expected["silent"]:
         marks["silent"] = bool(serious)
-    if any(d.get("edits") for d in diagnostics):
+    if any(d.get("applicability") == "safe" for d in diagnostics):
         marks["fixed by --fix"] = _fixed(case)
     return Score(case, marks, shown)
 
@@ -145,7 +145,7 @@ def _fixed(case: Case) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             done = fix_spec(str(copy), str(copy), inspect_spec(str(copy)), inspect_spec)
-    return done is not None and not any(d.edits for d in done.report.diagnostics)
+    return done is not None and not any(d.applicability == "safe" for d in done.report.diagnostics)
 
 
 def _matching(
