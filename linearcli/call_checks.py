@@ -40,6 +40,7 @@ class Context:
     input_written: bool  # the user made the input; False: linearcli, batch first
     line: str | None  # where the Linear was made
     size_line: str | None  # where its in_features was decided (a helper's call site)
+    guessed: bool = False  # linearcli went on past an operation (a view) with a stand-in
 
 
 def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diagnostic | None:
@@ -169,7 +170,10 @@ def check_call(record: LinearRecord, call: LinearCall, context: Context) -> Diag
         message + suffix,
         fix,
         context.size_line,
-        change=Change("Linear", "in_features", str(wanted), str(received)),
+        # not while an operation linearcli went on past stands: the size is its guess
+        change=None
+        if call.after_recovery and context.guessed
+        else Change("Linear", "in_features", str(wanted), str(received)),
     )
 
 

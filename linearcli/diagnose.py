@@ -55,7 +55,13 @@ def diagnose(
         line = sources.get(record.module)
         size_line = sources.get(size_key(record.module)) or line
         context = Context(
-            batch, trace.unbatched_input, sources.get(INPUT_NAME), input_written, line, size_line
+            batch,
+            trace.unbatched_input,
+            sources.get(INPUT_NAME),
+            input_written,
+            line,
+            size_line,
+            guessed=bool(trace.repaired),
         )
         found = ((check_call(record, call, context), call) for call in checked)
         findings.extend(_unique(_traced(f, record, c, context, sources) for f, c in found))

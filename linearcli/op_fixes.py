@@ -62,17 +62,24 @@ def _view(op: OpFailure, kind: str) -> Diagnostic:
             f"keep the batch axis and flatten the rest: {x}.{op.op}({x}.size(0), -1), "
             f"{_product(shape[1:])} values per sample"
         )
-        change = Change(op.op, "sizes", asked, f"{x}.size(0), -1")
+        # an image's maps flatten one way; a sequence (B, T, F) may mean a row per step
+        change = _sizes_change(op, x, asked, f"{x}.size(0), -1", safe=len(shape) >= 4)
     elif fits[0][1] == 0:
         rest = ", ".join(written[1:])
         fix = f"use the batch at hand, not a fixed one: {x}.{op.op}({x}.size(0), {rest})"
-        change = Change(op.op, "sizes", asked, f"{x}.size(0), {rest}")
+        change = _sizes_change(op, x, asked, f"{x}.size(0), {rest}", safe=True)
     else:
         # a size written as a number is the likelier suspect than one computed
         ordered = sorted(fits, key=lambda fit: not is_number(written[fit[1]]))
         calls = (f"{x}.{op.op}({_changed(written, fit, axis)})" for fit, axis in ordered)
         fix = "sizes that hold it: " + " or ".join(calls)
     return _placed(Diagnostic("error", "view-size", op.module, message, fix, change=change), op)
+
+
+def _sizes_change(op: OpFailure, x: str, asked: str, sizes: str, *, safe: bool) -> Change | None:
+    """The view's new sizes, where its receiver is a name: ``x.size(0)`` of an expression
+    would run the expression twice."""
+    return Change(op.op, "sizes", asked, sizes, safe=safe) if x.isidentifier() else None
 
 
 def _weight(op: OpFailure, kind: str, sources: Mapping[str, str]) -> Diagnostic | None:

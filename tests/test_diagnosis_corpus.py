@@ -25,7 +25,7 @@ FLOORS = {
     "silent": (12, 12),
     "clean": (13, 13),
     "one run": (62, 63),
-    "fixed by --fix": (8, 8),  # issue 18: the cases with a safe fix are clean after --fix
+    "fixed by --fix": (7, 7),  # issue 18: the cases with a safe fix are clean after --fix
 }
 BAR = 0.95  # issue 14: every measure at 95% or more
 

@@ -12,8 +12,9 @@ import pytest
 from linearcli.changes import Change, Edit
 from linearcli.fix.apply import fix_spec, write_fixed
 from linearcli.fix.edits import apply_edits, edits_for
+from linearcli.guard import SpecTimedOut
 from linearcli.pipeline import inspect_spec
-from linearcli.report import Diagnostic
+from linearcli.report import Diagnostic, Report
 
 from .conftest import ROOT, Result
 
@@ -192,7 +193,8 @@ def test_permissions_are_kept_and_links_are_not_written_through(cli: Cli, write:
     link = target.with_name("link.yaml")
     link.symlink_to(target)
     result = cli("check", "--fix", str(link))
-    assert result.exit_code == 1 and "fixed" not in result.stderr
+    assert result.exit_code == 1 and "linearcli: fixed" not in result.stderr
+    assert f"linearcli: {link}: a link, not a regular file: not fixed" in result.stderr
     assert target.read_text() == BROKEN_YAML and link.is_symlink()
     assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
 
@@ -218,7 +220,6 @@ FIXABLE = {  # case -> how many findings --fix fixes in it
     "head-replaced_identity_then_1000": 1,
     "head-replaced_resnet18_fc_2048": 1,
     "head-replaced_vgg_classifier_whole": 1,
-    "view-size_bilstm_reshape": 1,
 }
 
 
@@ -323,3 +324,131 @@ def test_a_missing_flatten_is_inserted_only_with_unsafe_fixes(cli: Cli, write: W
         "  fc: {Linear", "  flatten_1: Flatten\n  fc: {Linear"
     )
     assert "        return self.fc1(x.flatten(1))\n" in net.read_text()
+
+
+TOKENS = """\
+import torch
+from torch import nn
+
+
+class PerToken(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 64)
+        self.proj = nn.Linear(48, 32)
+
+    def forward(self, ids):
+        x = self.embed(ids)
+        x = x.view(-1, 48)
+        return self.proj(x)
+
+
+def example_input():
+    return torch.randint(0, 100, (2, 10))
+"""
+
+
+def test_a_view_of_a_sequence_has_two_ways_out_so_its_fix_is_unsafe(cli: Cli, write: Write) -> None:
+    # (2, 10, 64) -> view(-1, 48): x.view(x.size(0), -1) or a row per token, x.view(-1, 64)
+    path = write("tok.py", TOKENS)
+    found = cli("check", str(path), "-f", "json").json()["files"][0]["diagnostics"]
+    assert [(d["code"], d["applicability"]) for d in found] == [
+        ("view-size", "unsafe"),
+        ("in-features-mismatch", None),  # sized from linearcli's stand-in for the view
+    ]
+    assert "fixed" not in cli("check", "--fix", str(path)).stderr
+    assert path.read_text() == TOKENS
+
+
+def test_a_size_linearcli_stood_in_for_is_not_written(cli: Cli, in_repo: Path) -> None:
+    spec = "tests/diagnosis/broken/flatten-size_mnist_view_320.py"
+    view, fc1 = cli("check", spec, "-f", "json").json()["files"][0]["diagnostics"]
+    assert (view["code"], view["applicability"]) == ("view-size", "safe")
+    assert "corrected an earlier mistake" in fc1["message"]
+    assert (fc1["code"], fc1["edits"], fc1["applicability"]) == ("in-features-mismatch", [], None)
+
+
+TWO_VIEWS = """\
+import torch
+from torch import nn
+
+
+class Two(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 20, 5)
+        self.fc = nn.Linear(320, 4)
+
+    def forward(self, x):
+        y = self.conv(x)
+        a = y.view(-1, 320)
+        b = self.conv(x).mean(1).view(-1, 7)
+        return self.fc(a), b
+"""
+
+
+def test_two_views_in_one_forward_are_two_findings(cli: Cli, write: Write) -> None:
+    path = write(
+        "two.py", TWO_VIEWS + "\n\ndef example_input():\n    return torch.randn(2, 3, 9, 9)\n"
+    )
+    result = cli("check", "--fix", str(path))
+    assert "linearcli: fixed 1 finding in 1 file" in result.stderr
+    text = path.read_text()
+    assert "a = y.view(y.size(0), -1)" in text  # the first view, by name
+    assert "b = self.conv(x).mean(1).view(-1, 7)" in text  # no edit: the receiver is a call
+    assert ".linearcli" not in result.stdout + result.stderr and "/.two-" not in result.stdout
+
+
+def test_a_file_named_twice_is_fixed_once(cli: Cli, write: Write) -> None:
+    text = (ROOT / "specs" / "broken" / "wrong_hidden_size.py").read_text()
+    path = write("net.py", text + "\n\nclass Again(Classifier):\n    pass\n")
+    result = cli("check", "--diff", f"{path}:Classifier", f"{path}:Again")
+    assert result.stdout.count(f"+++ b/{str(path).lstrip('/')}") == 1
+    assert "would fix 1 finding in 1 file" in result.stderr
+
+
+def test_what_cannot_be_written_or_verified_is_said(
+    cli: Cli, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write("m.yaml", BROKEN_YAML)
+
+    def refuse(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = cli("check", "--fix", str(path))
+    assert f"linearcli: {path}: could not be written: Operation not permitted" in result.stderr
+    assert result.exit_code == 1 and path.read_text() == BROKEN_YAML
+    assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
+
+    def slow(reference: str) -> Report:
+        raise SpecTimedOut(4)
+
+    done = fix_spec(str(path), str(path), inspect_spec(str(path)), slow)
+    assert done is not None and not done.fixed
+    (_, why), *_ = done.rejected
+    assert why == (
+        "the edited spec could not be inspected: the spec ran for more than 4 s (--timeout): "
+        "not checked"
+    )
+
+
+def test_diff_of_a_file_without_a_last_newline_applies(cli: Cli, write: Write) -> None:
+    path = write("m.yaml", BROKEN_YAML.rstrip("\n"))
+    result = cli("check", "--diff", str(path))
+    assert result.stdout.endswith("\n\\ No newline at end of file\n")
+    assert result.stdout.count("\\ No newline at end of file") == 2
+    text = (ROOT / "specs" / "broken" / "wrong_hidden_size.py").read_text()
+    odd = write("net.py", "# form feed \x0c and line separator \u2028 in a comment\n" + text)
+    shifted = cli("check", "--diff", str(odd)).stdout
+    assert "@@ -12,7 +12,7 @@" in shifted  # one line more than the file's own, not three
+
+
+def test_unsafe_fixes_alone_and_unchecked_specs_under_diff(cli: Cli, write: Write) -> None:
+    path = write("m.yaml", BROKEN_YAML)
+    alone = cli("check", "--unsafe-fixes", str(path))
+    assert alone.exit_code == 2 and "goes with --fix or --diff" in alone.stderr
+    missing = cli("check", "--diff", str(path), str(path.with_name("none.yaml")))
+    assert missing.exit_code == 2
+    assert "none.yaml: not checked: no such file" in missing.stderr
+    assert cli("check", "--diff", "--exit-zero", str(path)).exit_code == 0

@@ -194,6 +194,8 @@ def check(
                 for file in result.files
             ),
         )
+        if unsafe_fixes and not (fix or diff):
+            raise typer.BadParameter("goes with --fix or --diff", param_hint="'--unsafe-fixes'")
         if fix or diff:
             from linearcli.fix.run import fix_run, verifier
 
@@ -206,7 +208,11 @@ def check(
                 say(fixing.summary(written=not diff))
             if diff:
                 sys.stdout.write("".join(fixed.diff() for fixed in fixing.fixed))
-                return_code = 1 if fixing.fixed else 0
+                for file in result.files:
+                    if file.failure is not None:
+                        say(f"linearcli: {file.spec}: not checked: {file.failure.message}")
+                worst = 2 if result.not_checked else 1 if fixing.fixed else 0
+                return_code = exit_code(worst, exit_zero=exit_zero)
             result = fixing.result
         if return_code is None:  # --diff prints the diff alone
             for file in result.files:

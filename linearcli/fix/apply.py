@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from linearcli.fix.edits import apply_edits
+from linearcli.guard import SpecTimedOut
+from linearcli.records import ROOT_NAME
 from linearcli.report import Diagnostic, Report
 
-MAX_ROUNDS = 16  # edits tried per spec, verified or not
+MAX_ROUNDS = 100  # edits tried per spec, verified or not
 
 Inspect = Callable[[str], Report]  # a spec reference -> its report (rules applied)
 
@@ -40,10 +42,22 @@ class Fixed:
     rejected: tuple[tuple[Diagnostic, str], ...]  # a finding whose edit did not verify, why
 
     def diff(self) -> str:
-        before = self.before.decode("utf-8").splitlines(keepends=True)
-        after = self.after.splitlines(keepends=True)
-        lines = difflib.unified_diff(before, after, f"a/{self.path}", f"b/{self.path}")
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        """A unified diff that ``patch`` and ``git apply`` take: lines split on newlines
+        only, and a file's last line without one marked as such."""
+        name = self.path.lstrip("/")
+        lines = difflib.unified_diff(
+            _lines(self.before.decode("utf-8")), _lines(self.after), f"a/{name}", f"b/{name}"
+        )
+        return "".join(
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+            for line in lines
+        )
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` in lines, each with its newline; a form feed or U+2028 is not a break."""
+    parts = text.split("\n")
+    return [f"{part}\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def fix_spec(
@@ -74,7 +88,7 @@ def fix_spec(
         edited = apply_edits(text, finding.edits)
         try:
             after = _inspect_text(reference, path, edited, inspect)
-        except Exception as exc:  # noqa: BLE001 - the edited spec is the user's code
+        except (Exception, SpecTimedOut) as exc:  # the edited spec is the user's code
             rejected.append((finding, f"the edited spec could not be inspected: {exc}"))
             continue
         problem = _not_verified(finding, report, after)
@@ -95,10 +109,15 @@ def write_fixed(fixed: Fixed) -> str | None:
     current = Path(fixed.path)
     if current.read_bytes() != fixed.before:
         return "changed on disk since it was read: not written"
+    if not os.access(current, os.W_OK):
+        return "read-only: not written"
     mode = stat.S_IMODE(current.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{current.name}.", suffix=".linearcli-fix", dir=current.parent
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{current.name}.", suffix=".linearcli-fix", dir=current.parent
+        )
+    except OSError as exc:
+        return f"could not be written: {exc.strerror or exc}"
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(fixed.after.encode("utf-8"))
@@ -106,6 +125,9 @@ def write_fixed(fixed: Fixed) -> str | None:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, current)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        return f"could not be written: {exc.strerror or exc}"
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -124,11 +146,18 @@ def _key(finding: Diagnostic) -> tuple[str, str | None, str]:
     return finding.code, finding.layer, finding.message
 
 
+def _identity(finding: Diagnostic) -> tuple[str, str | None, str | None]:
+    """What makes a finding the same one after an edit: its code and layer, and its line
+    where it has no layer of its own (two views in one forward are two findings)."""
+    own = finding.layer not in (None, ROOT_NAME)
+    return finding.code, finding.layer, None if own else finding.source
+
+
 def _not_verified(finding: Diagnostic, before: Report, after: Report) -> str | None:
-    if any((d.code, d.layer) == (finding.code, finding.layer) for d in after.diagnostics):
+    if any(_identity(d) == _identity(finding) for d in after.diagnostics):
         return "the edit did not remove the finding"
-    old = {(d.code, d.layer) for d in before.diagnostics if d.severity == "error"}
-    new = [d for d in after.diagnostics if d.severity == "error" and (d.code, d.layer) not in old]
+    old = {_identity(d) for d in before.diagnostics if d.severity == "error"}
+    new = [d for d in after.diagnostics if d.severity == "error" and _identity(d) not in old]
     if new:
         return f"the edit would bring a new error: {new[0].code} {new[0].message}"
     return None
@@ -147,10 +176,27 @@ def _inspect_text(reference: str, path: str, text: str, inspect: Inspect) -> Rep
     finally:
         Path(temporary).unlink(missing_ok=True)
 
-    def named(source: str | None) -> str | None:
-        if source is None or not source.startswith(temporary + ":"):
-            return source
-        return path + source[len(temporary) :]
+    return _renamed(replace(report, spec=reference), temporary, path)
 
-    diagnostics = tuple(replace(d, source=named(d.source)) for d in report.diagnostics)
-    return replace(report, spec=reference, diagnostics=diagnostics)
+
+def _renamed(report: Report, temporary: str, path: str) -> Report:
+    """The report with every mention of the temporary file naming the spec's."""
+    spellings = sorted({temporary, os.path.normpath(temporary)}, key=len, reverse=True)
+
+    def named(text: str | None) -> str | None:
+        for spelling in spellings if text is not None else ():
+            text = text.replace(spelling, path) if text is not None else None
+        return text
+
+    diagnostics = tuple(
+        replace(
+            d,
+            message=named(d.message) or d.message,
+            fix=named(d.fix),
+            source=named(d.source),
+            trace=tuple((named(where) or where, named(what) or what) for where, what in d.trace),
+        )
+        for d in report.diagnostics
+    )
+    layers = tuple(replace(layer, source=named(layer.source)) for layer in report.layers)
+    return replace(report, diagnostics=diagnostics, layers=layers)

@@ -7,6 +7,7 @@ path (``pkg.module:NAME`` resolves to an imported file, which is never written).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -46,10 +47,16 @@ def fix_run(
     files: list[FileResult] = []
     fixed: list[Fixed] = []
     notes: list[str] = []
+    seen: set[str] = set()  # a file named twice (a.py:A a.py:B) is fixed once
     for file in result.files:
         path = _writable_spec(file.spec)
+        if path is not None and os.path.realpath(path) in seen:
+            path = None
         done = None
         if file.report is not None and path is not None:
+            seen.add(os.path.realpath(path))
+            if any(d.edits for d in file.report.diagnostics) and os.path.islink(path):
+                notes.append(f"{path}: a link, not a regular file: not fixed")
             inspect = inspect_for(file.spec)
             done = fix_spec(file.spec, path, file.report, inspect, unsafe=unsafe)
         if done is None:

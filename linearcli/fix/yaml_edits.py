@@ -64,9 +64,11 @@ def _flatten_before(line: int, text: str, path: str) -> Edit | None:
     names = {k.value for k, _ in siblings.value}
     name = next(n for n in ("flatten", *(f"flatten_{i}" for i in range(1, 100))) if n not in names)
     indent = " " * key.start_mark.column
-    if text.split("\n")[line - 1][: key.start_mark.column] != indent:
+    row = text.split("\n")[line - 1]
+    if row[: key.start_mark.column] != indent:
         return None  # the key is not first on its line
-    return Edit((line, 1), (line, 1), f"{indent}{name}: Flatten\n")
+    newline = "\r\n" if row.endswith("\r") else "\n"  # as the file writes its lines
+    return Edit((line, 1), (line, 1), f"{indent}{name}: Flatten{newline}")
 
 
 def _mapping_with_key_on(node: Node, line: int) -> MappingNode | None:
