@@ -147,8 +147,6 @@ def check_specs(
     for index, spec in enumerate(specs):
         if index and not gc.isenabled():
             _collect_previous_spec()
-        if os.getcwd() != start:  # a spec changed directory: the next one is read from here
-            os.chdir(start)
         try:
             with time_limit(timeout):
                 report = inspect_spec(spec, options_for(spec))
@@ -160,8 +158,9 @@ def check_specs(
         except SystemExit as exc:  # from user code linearcli did not expect to exit
             message = f"the spec called {exit_message(exc)}: not checked"
             results.append(FileResult(spec, None, SpecFailure("build-error", message, spec)))
-    if os.getcwd() != start:
-        os.chdir(start)
+        finally:
+            if os.getcwd() != start:  # a spec changed directory: paths read from here
+                os.chdir(start)
     return CheckResult(tuple(results), strict=strict)
 
 

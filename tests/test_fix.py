@@ -452,3 +452,19 @@ def test_unsafe_fixes_alone_and_unchecked_specs_under_diff(cli: Cli, write: Writ
     assert missing.exit_code == 2
     assert "none.yaml: not checked: no such file" in missing.stderr
     assert cli("check", "--diff", "--exit-zero", str(path)).exit_code == 0
+
+
+def test_a_spec_that_changes_directory_moves_no_later_fix(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").mkdir()
+    for folder in (tmp_path, tmp_path / "data"):
+        (folder / "model.yaml").write_text(BROKEN_YAML)
+    mover = "import os\nimport torch\nfrom torch import nn\n\nos.chdir('data')\n"
+    mover += "model = nn.Linear(4, 2)\nexample_input = torch.zeros(2, 4)\n"
+    (tmp_path / "a.py").write_text(mover)
+    monkeypatch.chdir(tmp_path)
+    result = cli("check", "--fix", "a.py", "model.yaml")
+    assert "linearcli: fixed 1 finding in 1 file" in result.stderr
+    assert (tmp_path / "model.yaml").read_text() == BROKEN_YAML.replace("[6, 2]", "[8, 2]")
+    assert (tmp_path / "data" / "model.yaml").read_text() == BROKEN_YAML

@@ -183,20 +183,23 @@ def _renamed(report: Report, temporary: str, path: str) -> Report:
     """The report with every mention of the temporary file naming the spec's."""
     spellings = sorted({temporary, os.path.normpath(temporary)}, key=len, reverse=True)
 
-    def named(text: str | None) -> str | None:
-        for spelling in spellings if text is not None else ():
-            text = text.replace(spelling, path) if text is not None else None
+    def named(text: str) -> str:
+        for spelling in spellings:
+            text = text.replace(spelling, path)
         return text
 
     diagnostics = tuple(
         replace(
             d,
-            message=named(d.message) or d.message,
-            fix=named(d.fix),
-            source=named(d.source),
-            trace=tuple((named(where) or where, named(what) or what) for where, what in d.trace),
+            message=named(d.message),
+            fix=None if d.fix is None else named(d.fix),
+            source=None if d.source is None else named(d.source),
+            trace=tuple((named(where), named(what)) for where, what in d.trace),
         )
         for d in report.diagnostics
     )
-    layers = tuple(replace(layer, source=named(layer.source)) for layer in report.layers)
+    layers = tuple(
+        replace(layer, source=None if layer.source is None else named(layer.source))
+        for layer in report.layers
+    )
     return replace(report, diagnostics=diagnostics, layers=layers)
